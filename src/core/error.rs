@@ -1,0 +1,43 @@
+//! Typed errors of the core. Every one is a value to report, never a reason to panic.
+
+use thiserror::Error;
+
+/// Why a stored text was not accepted as an [`Envelope`](super::Envelope).
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum DecodeError {
+    /// The text is longer than [`MAX_ENTRY_BYTES`](super::MAX_ENTRY_BYTES).
+    #[error("entry too large")]
+    TooLarge,
+    /// The text is not JSON.
+    #[error("not JSON")]
+    NotJson,
+    /// JSON, but not an object with the envelope's fields and types.
+    #[error("wrong shape")]
+    WrongShape,
+    /// An envelope of a format version this build does not read.
+    #[error("unsupported format version")]
+    UnsupportedFormat,
+    /// The value nests deeper than [`MAX_DEPTH`](super::MAX_DEPTH).
+    #[error("value nested too deep")]
+    TooDeep,
+    /// The namespace, key or tab id is empty, too long or has characters outside the allowed set.
+    #[error("bad name")]
+    BadName,
+    /// The storage key the text was found under does not name the envelope's namespace and key.
+    #[error("storage key does not match entry")]
+    KeyMismatch,
+    /// The stamp lies further in the future than [`MAX_AHEAD_MS`](super::MAX_AHEAD_MS).
+    #[error("stamp too far in the future")]
+    FromTheFuture,
+}
+
+/// Why render args sent by the Streamlit side were not accepted.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum ArgsError {
+    /// The namespace or tab id is malformed.
+    #[error("bad namespace or tab id")]
+    BadName,
+    /// A local edit's value is too large or too deep to share.
+    #[error("value of a local edit cannot be shared")]
+    Unshareable,
+}

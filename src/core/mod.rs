@@ -1,0 +1,18 @@
+//! The pure sync core: no web-sys, no wasm-bindgen, tested natively by `cargo test`.
+//!
+//! Data flows one way: a stored text is decoded into an [`Envelope`] (validated, capped), its
+//! [`Stamp`] advances this tab's [`HybridClock`], the [`Replica`] keeps the highest-stamped
+//! value of each key, and the [`Engine`] turns render args and storage changes into
+//! [`Effect`]s (storage writes, deliveries to Streamlit) for the browser layer to carry out.
+
+pub mod clock;
+pub mod engine;
+pub mod envelope;
+pub mod error;
+pub mod replica;
+
+pub use clock::{HybridClock, Stamp, MAX_AHEAD_MS};
+pub use engine::{DeliveredValue, Delivery, Edit, Effect, Engine, RenderArgs, Status};
+pub use envelope::{storage_key, Envelope, FORMAT_VERSION, KEY_PREFIX, MAX_DEPTH, MAX_ENTRY_BYTES};
+pub use error::{ArgsError, DecodeError};
+pub use replica::{Merge, Replica};
