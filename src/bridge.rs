@@ -1,0 +1,213 @@
+//! Wires the browser to the engine: render args and `storage` events in, storage writes and
+//! Streamlit deliveries out.
+//!
+//! Deliveries are paced: the first news after a quiet spell is posted at once, and news that
+//! arrives within [`MIN_DELIVERY_GAP_MS`] of the previous delivery is coalesced into one
+//! delivery at the end of the gap, carrying the newest value of each key. A burst of N writes
+//! over T ms thus costs the receiving tab at most `1 + T / MIN_DELIVERY_GAP_MS` reruns.
+
+use std::cell::RefCell;
+use std::rc::{Rc, Weak};
+
+use gloo_events::EventListener;
+use gloo_timers::callback::Timeout;
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+
+use crate::browser::{now_ms, random_id, AckMemo, StorageChange, StorageTransport};
+use crate::core::{ArgsError, Effect, Engine, RenderArgs};
+use crate::host::StreamlitHost;
+
+/// Smallest time between two deliveries to Streamlit, in ms (each delivery is one rerun).
+pub const MIN_DELIVERY_GAP_MS: u32 = 100;
+
+/// One running bridge. Dropping it removes every listener and cancels any pending delivery.
+pub struct Bridge {
+    engine: Engine,
+    host: StreamlitHost,
+    storage: Option<StorageTransport>,
+    memo: Option<AckMemo>,
+    listeners: Vec<EventListener>,
+    pending_flush: Option<Timeout>,
+    last_delivery_ms: Option<u64>,
+    this: Weak<RefCell<Bridge>>,
+}
+
+thread_local! {
+    static RUNNING: RefCell<Option<Rc<RefCell<Bridge>>>> = const { RefCell::new(None) };
+}
+
+/// Starts the bridge in this frame: listens for render messages and `storage` events and
+/// tells Streamlit the component is ready. Calling it again restarts it.
+#[wasm_bindgen]
+pub fn start() {
+    #[cfg(feature = "panic-hook")]
+    console_error_panic_hook::set_once();
+    stop();
+    if let Some(bridge) = Bridge::start() {
+        RUNNING.with(|running| *running.borrow_mut() = Some(bridge));
+    }
+}
+
+/// Stops the bridge: removes its listeners. Harmless when it is not running.
+#[wasm_bindgen]
+pub fn stop() {
+    let old = RUNNING.with(|running| running.borrow_mut().take());
+    drop(old);
+}
+
+fn with_bridge(weak: &Weak<RefCell<Bridge>>, f: impl FnOnce(&mut Bridge)) {
+    if let Some(bridge) = weak.upgrade() {
+        if let Ok(mut bridge) = bridge.try_borrow_mut() {
+            f(&mut bridge);
+        }
+    }
+}
+
+impl Bridge {
+    fn start() -> Option<Rc<RefCell<Bridge>>> {
+        let host = StreamlitHost::connect()?;
+        let mut engine = Engine::new(random_id());
+        let storage = match StorageTransport::open() {
+            Ok(storage) => Some(storage),
+            Err(err) => {
+                engine.storage_blocked(&err.to_string());
+                None
+            }
+        };
+        let bridge = Rc::new_cyclic(|this| {
+            RefCell::new(Bridge {
+                engine,
+                host: host.clone(),
+                storage,
+                memo: None,
+                listeners: Vec::new(),
+                pending_flush: None,
+                last_delivery_ms: None,
+                this: this.clone(),
+            })
+        });
+        let weak = Rc::downgrade(&bridge);
+        let mut listeners = Vec::new();
+        let on_render = weak.clone();
+        listeners.extend(host.on_render(move |args| with_bridge(&on_render, |b| b.render(args))));
+        if let Some(storage) = bridge.borrow().storage.as_ref() {
+            let on_change = weak.clone();
+            listeners.extend(
+                storage
+                    .listen(move |change| with_bridge(&on_change, |b| b.storage_changed(change))),
+            );
+        }
+        if let Some(window) = web_sys::window() {
+            // A tab restored from the back/forward cache, or shown again, missed events while
+            // frozen: read the namespace again.
+            for event in ["pageshow", "visibilitychange"] {
+                let on_show = weak.clone();
+                listeners.push(EventListener::new(&window, event, move |_| {
+                    with_bridge(&on_show, Bridge::reread)
+                }));
+            }
+        }
+        bridge.borrow_mut().listeners = listeners;
+        let _ = host.ready();
+        let _ = host.set_frame_height(0);
+        Some(bridge)
+    }
+
+    fn render(&mut self, args: JsValue) {
+        let Ok(args) = serde_wasm_bindgen::from_value::<RenderArgs>(args) else {
+            return; // not our args: nothing to do, nothing to break
+        };
+        match self.engine.configure(&args) {
+            Ok(true) => {
+                let ns = self.engine.namespace().unwrap_or_default().to_owned();
+                self.memo = AckMemo::open(&ns);
+                if let Some(memo) = &self.memo {
+                    self.engine.restore_acks(memo.load());
+                }
+                self.reread();
+            }
+            Ok(false) => {}
+            Err(_) => return,
+        }
+        let now = now_ms();
+        match self.engine.apply_edits(&args, now) {
+            Ok(effects) => self.carry_out(effects),
+            Err(ArgsError::Unshareable) => self.engine.write_failed("value cannot be shared"),
+            Err(_) => {}
+        }
+        self.schedule_delivery();
+    }
+
+    fn carry_out(&mut self, effects: Vec<Effect>) {
+        if effects.is_empty() {
+            return;
+        }
+        for Effect::Write { key, text } in effects {
+            let result = match &self.storage {
+                Some(storage) => storage.write(&key, &text),
+                None => continue,
+            };
+            match result {
+                Ok(()) => self.engine.write_succeeded(),
+                Err(err) => self.engine.write_failed(&err.to_string()),
+            }
+        }
+        if let Some(memo) = &self.memo {
+            memo.save(self.engine.acks());
+        }
+    }
+
+    fn storage_changed(&mut self, change: StorageChange) {
+        let news =
+            self.engine
+                .on_storage(change.key.as_deref(), change.new_value.as_deref(), now_ms());
+        if news {
+            self.schedule_delivery();
+        }
+    }
+
+    fn reread(&mut self) {
+        let (Some(storage), Some(prefix)) = (&self.storage, self.engine.namespace_prefix()) else {
+            return;
+        };
+        let now = now_ms();
+        for (key, text) in storage.entries_with_prefix(&prefix) {
+            self.engine.load(&key, &text, now);
+        }
+        self.schedule_delivery();
+    }
+
+    fn schedule_delivery(&mut self) {
+        if !self.engine.has_news() || self.pending_flush.is_some() {
+            return;
+        }
+        let now = now_ms();
+        let wait = match self.last_delivery_ms {
+            Some(last) => (last + u64::from(MIN_DELIVERY_GAP_MS)).saturating_sub(now),
+            None => 0,
+        };
+        if wait == 0 {
+            self.deliver();
+            return;
+        }
+        let weak = self.this.clone();
+        self.pending_flush = Some(Timeout::new(wait as u32, move || {
+            with_bridge(&weak, |b| {
+                b.pending_flush = None;
+                b.deliver();
+            })
+        }));
+    }
+
+    fn deliver(&mut self) {
+        let Some(delivery) = self.engine.take_delivery() else {
+            return;
+        };
+        let serializer = serde_wasm_bindgen::Serializer::json_compatible();
+        if let Ok(value) = delivery.serialize(&serializer) {
+            let _ = self.host.set_value(&value);
+            self.last_delivery_ms = Some(now_ms());
+        }
+    }
+}

@@ -1,0 +1,268 @@
+//! Browser tests of the thin browser layer and the whole bridge, in headless Chromium
+//! (`cargo test --target wasm32-unknown-unknown`, or `wasm-pack test --headless --chrome`).
+//!
+//! Real `storage` events need a second document: writes go through a same-origin
+//! `about:blank` iframe, whose `localStorage` is the test page's. The bridge's parent is the
+//! test page itself (a top-level window is its own parent), so its Streamlit messages arrive
+//! as `message` events here and render messages can be posted to it from here.
+#![cfg(target_arch = "wasm32")]
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use gloo_events::EventListener;
+use gloo_timers::future::TimeoutFuture;
+use js_sys::{Object, Reflect, JSON};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_test::*;
+use web_sys::{HtmlIFrameElement, MessageEvent, Storage};
+
+use tabsync::browser::{StorageChange, StorageTransport};
+use tabsync::core::{Envelope, Stamp};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+/// Polls `done` every 10 ms until it holds or 10 s pass.
+async fn until(what: &str, mut done: impl FnMut() -> bool) {
+    for _ in 0..1000 {
+        if done() {
+            return;
+        }
+        TimeoutFuture::new(10).await;
+    }
+    panic!("timed out waiting for: {what}");
+}
+
+/// `localStorage` of a fresh same-origin iframe: writes there fire `storage` events here.
+fn other_document_storage() -> Storage {
+    let document = web_sys::window().unwrap().document().unwrap();
+    let iframe: HtmlIFrameElement = document
+        .create_element("iframe")
+        .unwrap()
+        .dyn_into()
+        .unwrap();
+    document.body().unwrap().append_child(&iframe).unwrap();
+    iframe
+        .content_window()
+        .unwrap()
+        .local_storage()
+        .unwrap()
+        .unwrap()
+}
+
+fn entry(ns: &str, key: &str, value: &str, wall: u64, tab: &str) -> (String, String) {
+    let env = Envelope {
+        ns: ns.into(),
+        key: key.into(),
+        value: serde_json::from_str(value).unwrap(),
+        stamp: Stamp::new(wall, 0, tab),
+    };
+    (env.storage_key(), env.encode())
+}
+
+#[wasm_bindgen_test]
+fn storage_transport_writes_and_reads_back_a_namespace() {
+    let storage = StorageTransport::open().expect("localStorage works in the test page");
+    storage.write("tabsync:v1:t1:a", "1").unwrap();
+    storage.write("tabsync:v1:t1:b", "2").unwrap();
+    storage.write("tabsync:v1:t2:a", "3").unwrap();
+    let mut got = storage.entries_with_prefix("tabsync:v1:t1:");
+    got.sort();
+    assert_eq!(
+        got,
+        vec![
+            ("tabsync:v1:t1:a".into(), "1".into()),
+            ("tabsync:v1:t1:b".into(), "2".into())
+        ]
+    );
+}
+
+#[wasm_bindgen_test]
+async fn storage_events_from_another_document_reach_the_listener_until_it_is_dropped() {
+    let storage = StorageTransport::open().unwrap();
+    let kept: Rc<RefCell<Vec<StorageChange>>> = Rc::default();
+    let dropped: Rc<RefCell<Vec<StorageChange>>> = Rc::default();
+    let k = kept.clone();
+    let _kept_listener = storage.listen(move |c| k.borrow_mut().push(c)).unwrap();
+    let d = dropped.clone();
+    let dropped_listener = storage.listen(move |c| d.borrow_mut().push(c)).unwrap();
+    drop(dropped_listener);
+
+    let other = other_document_storage();
+    other.set_item("tabsync:v1:ev:x", "hello").unwrap();
+    until("the storage event", || !kept.borrow().is_empty()).await;
+    assert_eq!(
+        kept.borrow()[0],
+        StorageChange {
+            key: Some("tabsync:v1:ev:x".into()),
+            new_value: Some("hello".into())
+        }
+    );
+    // Both listeners sit on the same event: had the dropped one survived, it would have run
+    // in the same dispatch as the kept one.
+    assert!(dropped.borrow().is_empty());
+
+    other.clear().unwrap();
+    until("the clear event", || kept.borrow().len() >= 2).await;
+    assert_eq!(
+        kept.borrow()[1],
+        StorageChange {
+            key: None,
+            new_value: None
+        }
+    );
+}
+
+/// Collects the Streamlit messages the bridge posts to its parent (this page).
+struct ParentInbox {
+    messages: Rc<RefCell<Vec<JsValue>>>,
+    _listener: EventListener,
+}
+
+impl ParentInbox {
+    fn open() -> Self {
+        let messages: Rc<RefCell<Vec<JsValue>>> = Rc::default();
+        let m = messages.clone();
+        let window = web_sys::window().unwrap();
+        let listener = EventListener::new(&window, "message", move |event| {
+            let data = event.dyn_ref::<MessageEvent>().unwrap().data();
+            let flag = Reflect::get(&data, &"isStreamlitMessage".into()).unwrap_or_default();
+            if flag.as_bool() == Some(true) {
+                m.borrow_mut().push(data);
+            }
+        });
+        ParentInbox {
+            messages,
+            _listener: listener,
+        }
+    }
+
+    fn of_type(&self, kind: &str) -> Vec<JsValue> {
+        self.messages
+            .borrow()
+            .iter()
+            .filter(|m| {
+                Reflect::get(m, &"type".into())
+                    .unwrap()
+                    .as_string()
+                    .as_deref()
+                    == Some(kind)
+            })
+            .cloned()
+            .collect()
+    }
+
+    /// The component values posted so far, as JSON.
+    fn values(&self) -> Vec<serde_json::Value> {
+        self.of_type("streamlit:setComponentValue")
+            .iter()
+            .map(|m| {
+                let value = Reflect::get(m, &"value".into()).unwrap();
+                let text: String = JSON::stringify(&value).unwrap().into();
+                serde_json::from_str(&text).unwrap()
+            })
+            .collect()
+    }
+}
+
+fn post_render(args: &str) {
+    let message = Object::new();
+    Reflect::set(&message, &"type".into(), &"streamlit:render".into()).unwrap();
+    Reflect::set(&message, &"args".into(), &JSON::parse(args).unwrap()).unwrap();
+    web_sys::window()
+        .unwrap()
+        .post_message(&message, "*")
+        .unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn bridge_speaks_the_streamlit_protocol_and_delivers_news_from_other_tabs() {
+    let inbox = ParentInbox::open();
+    let other = other_document_storage();
+    let (k, t) = entry("br", "zoom", "4", 1_000, "earlier");
+    other.set_item(&k, &t).unwrap();
+
+    tabsync::bridge::start();
+    until("componentReady", || {
+        !inbox.of_type("streamlit:componentReady").is_empty()
+    })
+    .await;
+    let ready = &inbox.of_type("streamlit:componentReady")[0];
+    assert_eq!(
+        Reflect::get(ready, &"apiVersion".into()).unwrap().as_f64(),
+        Some(1.0)
+    );
+    until("frame height", || {
+        !inbox.of_type("streamlit:setFrameHeight").is_empty()
+    })
+    .await;
+
+    // First render: the stored state at mount is delivered.
+    post_render(r#"{"ns":"br","tab":"me","keys":["zoom","layers"],"edits":{}}"#);
+    until("initial delivery", || inbox.values().len() == 1).await;
+    assert_eq!(
+        inbox.values()[0]["values"]["zoom"]["v"],
+        serde_json::json!(4)
+    );
+    assert_eq!(inbox.values()[0]["status"], "live");
+
+    // Another tab writes: one more delivery with the new value.
+    let (k, t) = entry("br", "layers", r#"["roads","rivers"]"#, 2_000, "other");
+    other.set_item(&k, &t).unwrap();
+    until("delivery of the other tab's write", || {
+        inbox.values().len() == 2
+    })
+    .await;
+    assert_eq!(
+        inbox.values()[1]["values"]["layers"]["v"],
+        serde_json::json!(["roads", "rivers"])
+    );
+
+    // A local edit is written to storage with a stamp above everything seen, and acked.
+    post_render(
+        r#"{"ns":"br","tab":"me","keys":["zoom","layers"],"edits":{"zoom":{"id":"me.1","v":9}}}"#,
+    );
+    until("the local edit in storage", || {
+        other
+            .get_item("tabsync:v1:br:zoom")
+            .unwrap()
+            .and_then(|t| Envelope::decode(&t).ok())
+            .is_some_and(|e| e.value == serde_json::json!(9))
+    })
+    .await;
+    let written =
+        Envelope::decode(&other.get_item("tabsync:v1:br:zoom").unwrap().unwrap()).unwrap();
+    assert!(written.stamp > Stamp::new(2_000, 0, "other"));
+    assert_eq!(written.stamp.tab, "me");
+
+    // Garbage and stale writes make no delivery; the next real news carries the count and
+    // the ack of the edit.
+    other.set_item("tabsync:v1:br:zoom", "{not json").unwrap();
+    let (k, stale) = entry("br", "layers", r#"["old"]"#, 1_500, "other");
+    other.set_item(&k, &stale).unwrap();
+    let (k, t) = entry(
+        "br",
+        "layers",
+        r#"["parks"]"#,
+        written.stamp.wall + 1,
+        "other",
+    );
+    other.set_item(&k, &t).unwrap();
+    until("delivery after the garbage", || inbox.values().len() >= 3).await;
+    let last = inbox.values().last().cloned().unwrap();
+    assert_eq!(
+        inbox.values().len(),
+        3,
+        "garbage and stale writes made no delivery"
+    );
+    assert_eq!(last["values"]["layers"]["v"], serde_json::json!(["parks"]));
+    assert_eq!(
+        last["values"]["zoom"]["v"],
+        serde_json::json!(9),
+        "the garbage was not applied"
+    );
+    assert_eq!(last["acks"]["zoom"], "me.1");
+    assert_eq!(last["ignored"], 1);
+
+    tabsync::bridge::stop();
+}
