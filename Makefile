@@ -1,0 +1,97 @@
+# streamlit-tabsync: `make demo` serves the example dashboard, `make test` runs every test
+# layer. Both install whatever is missing first (idempotent: a second run skips what is there).
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV       := .venv
+PY         := $(VENV)/bin/python
+WASM_TARGET := wasm32-unknown-unknown
+WASM_OUT   := target/$(WASM_TARGET)/release/tabsync.wasm
+PKG        := frontend/pkg
+BUILD_DIR  := streamlit_component/streamlit_tabsync/frontend
+DEMO_PORT  ?= 8501
+export PATH := $(HOME)/.cargo/bin:$(PATH)
+
+.PHONY: help setup setup-rust setup-browser setup-node setup-python build demo test \
+        test-rust test-wasm test-python test-e2e test-wheel lint bench clean
+
+help:
+	@echo "make demo   - install what is missing, build, serve examples/dashboard.py on :$(DEMO_PORT)"
+	@echo "make test   - install what is missing, build, run every test layer"
+	@echo "make build  - build the WASM bridge and the frontend bundle into the Python package"
+	@echo "make setup  - only install what is missing"
+
+setup: setup-rust setup-browser setup-node setup-python
+
+setup-rust:
+	@scripts/setup-rust.sh
+
+setup-browser:
+	@scripts/setup-browser.sh
+
+setup-node: frontend/node_modules/.package-lock.json
+
+frontend/node_modules/.package-lock.json: frontend/package.json frontend/package-lock.json
+	@echo "==> npm ci (frontend build tools: vite, binaryen's wasm-opt)"
+	cd frontend && npm ci --no-audit --no-fund
+	@touch $@
+
+setup-python: $(VENV)/.installed
+
+$(VENV)/.installed: requirements-dev.txt streamlit_component/pyproject.toml
+	@echo "==> Python virtual environment in $(VENV) (package in editable mode + test tools)"
+	@test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt -e ./streamlit_component
+	@touch $@
+
+build: setup-rust setup-node
+	@echo "==> cargo build (release, $(WASM_TARGET))"
+	cargo build --release --target $(WASM_TARGET)
+	@echo "==> wasm-bindgen --target web"
+	wasm-bindgen --target web --out-dir $(PKG) --out-name tabsync $(WASM_OUT)
+	@echo "==> wasm-opt -Oz (binaryen from npm)"
+	frontend/node_modules/.bin/wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
+	  --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue \
+	  $(PKG)/tabsync_bg.wasm -o $(PKG)/tabsync_bg.wasm
+	@echo "==> vite build -> $(BUILD_DIR)"
+	cd frontend && node_modules/.bin/vite build --logLevel warn
+	@scripts/bundle-size.sh $(BUILD_DIR)
+
+demo: setup build setup-python
+	@echo "==> serving examples/dashboard.py on http://localhost:$(DEMO_PORT) (Ctrl-C stops)"
+	$(VENV)/bin/streamlit run examples/dashboard.py --server.port $(DEMO_PORT) \
+	  --server.headless true --browser.gatherUsageStats false
+
+test: setup build lint test-rust test-wasm test-python test-wheel test-e2e
+	@echo "==> all test layers passed"
+
+lint: setup-rust
+	@echo "==> cargo fmt --check, clippy (wasm32 and native)"
+	cargo fmt --check
+	cargo clippy --target $(WASM_TARGET) --all-targets -- -D warnings
+	cargo clippy --all-targets -- -D warnings
+
+test-rust: setup-rust
+	@echo "==> Rust native tests (pure core, property tests)"
+	cargo test
+
+test-wasm: setup-rust setup-browser
+	@echo "==> Rust browser tests (wasm-bindgen-test, headless Chromium)"
+	cargo test --target $(WASM_TARGET)
+
+test-python: setup-python
+	@echo "==> Python unit tests"
+	$(PY) -m pytest tests/python -q
+
+test-wheel: setup-python build
+	@echo "==> wheel: build it, install it into a clean virtual environment, import the frontend"
+	@scripts/check-wheel.sh $(PY)
+
+test-e2e: setup-python setup-browser build
+	@echo "==> end-to-end tests (real Streamlit server, several tabs of headless Chromium)"
+	$(PY) -m pytest tests/e2e -q
+
+clean:
+	rm -rf target $(PKG) $(BUILD_DIR) frontend/node_modules $(VENV) streamlit_component/dist

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Builds the wheel and installs it into a fresh virtual environment, then checks that the
+# installed package imports and carries the built frontend (index.html, JS and .wasm).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+py=$1
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+"$py" -m build --wheel --outdir "$tmp/dist" streamlit_component >"$tmp/build.log" 2>&1 \
+  || { cat "$tmp/build.log"; exit 1; }
+python3 -m venv "$tmp/venv"
+"$tmp/venv/bin/pip" install --quiet "$tmp"/dist/*.whl
+(cd "$tmp" && "$tmp/venv/bin/python" - <<'PY'
+import pathlib
+import streamlit_tabsync
+from streamlit_tabsync._component import BUILD_DIR
+files = sorted(p.name for p in pathlib.Path(BUILD_DIR).rglob("*") if p.is_file())
+assert (BUILD_DIR / "index.html").is_file(), files
+assert any(n.endswith(".wasm") for n in files), files
+assert any(n.endswith(".js") for n in files), files
+assert (pathlib.Path(streamlit_tabsync.__file__).parent / "py.typed").is_file()
+print(f"    wheel OK: {len(files)} frontend files installed from {BUILD_DIR.parent.parent.name}")
+PY
+)
