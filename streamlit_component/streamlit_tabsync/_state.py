@@ -1,0 +1,217 @@
+"""The per-tab bookkeeping behind :func:`streamlit_tabsync.sync`, free of Streamlit calls.
+
+One :class:`ChannelState` lives in each tab's ``st.session_state`` per ``sync`` call. It
+remembers, for every bound key, the value this tab last agreed with the others on (``known``)
+so that a change made in this tab can be told apart from one applied from another tab, and
+the local edits the browser side still has to publish.
+
+Protocol with the browser side (the WASM module in the component iframe):
+
+* Render args carry ``edits``: for each key, the latest local edit ``{"id", "v"}``. An edit
+  stays in the args until the next edit of that key, so the args only change on real news and
+  a re-created iframe can tell (by id) which edits it has already written.
+* The component value (a *delivery*) carries ``values``: the newest shared ``{"v", "s"}``
+  (value and stamp) of every key, and ``acks``: the id of the last edit of this tab the browser
+  side has written for each key. A delivery that does not yet ack a key's pending edit was made
+  before that edit was written, so its value for that key is stale and is skipped.
+
+A value applied from another tab reaches the widget only when the browser has drawn the new
+run. A rerun requested before that (for example by the next delivery) still carries the
+widget's previous value. Such a value is recognised as *superseded* (it is one this tab held
+before the applied one, and the browser has not yet reported the applied one) and is put back
+to the shared value instead of being published as an edit, which would revert the other tabs.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Sequence
+
+from ._values import coerce_like, to_json_text
+
+
+@dataclass
+class Known:
+    """What this tab last agreed with the other tabs on for one key."""
+
+    #: Canonical JSON text of the value.
+    text: str
+    #: Stamp of that value in shared storage; ``None`` when it was never read from there.
+    stamp: str | None
+
+
+@dataclass
+class Applied:
+    """A value from another tab, shaped for this tab and ready to assign."""
+
+    key: str
+    value: Any
+
+
+@dataclass
+class Rejected:
+    """A value from another tab that was not applied, and why."""
+
+    key: str
+    reason: str
+
+
+@dataclass
+class ChannelState:
+    """Bookkeeping of one ``sync`` call in one tab (kept in ``st.session_state``)."""
+
+    #: Random id of this tab, also the tie-breaker of its stamps.
+    tab_id: str = field(default_factory=lambda: secrets.token_hex(6))
+    known: dict[str, Known] = field(default_factory=dict)
+    #: Latest local edit of each key: ``{"id": str, "v": json}``; sent in the render args.
+    edits: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: Edit ids published but not yet acknowledged by a delivery.
+    pending: dict[str, str] = field(default_factory=dict)
+    #: Per key, texts of values replaced by applied ones that the browser has not yet shown.
+    superseded: dict[str, set[str]] = field(default_factory=dict)
+    #: Id of the last delivery processed, so a delivery is applied once.
+    last_delivery: str | None = None
+    #: True once the first delivery (the shared state at mount) has been applied.
+    live: bool = False
+    #: Status reported by the browser side in the last delivery.
+    browser_status: str = "starting"
+    #: Error text reported by the browser side, if any.
+    browser_error: str | None = None
+    #: ``time.time()`` when a value from another tab was last applied.
+    last_update: float | None = None
+    _edit_counter: int = 0
+
+    def detect_edits(
+        self, keys: Sequence[str], current: Mapping[str, Any]
+    ) -> tuple[list[str], list[Applied]]:
+        """Record local edits: bound keys whose value differs from the known shared value.
+
+        Before the tab is live nothing is an edit: the tab's initial defaults must never
+        overwrite shared state. A key seen for the first time is a baseline, not an edit. A
+        superseded value (see the module docs) is not an edit either.
+
+        Returns
+        -------
+        tuple of (list of str, list of Applied)
+            The keys edited in this tab since the last run, and the known values to put back
+            in place of superseded ones.
+        """
+        edited: list[str] = []
+        restore: list[Applied] = []
+        if not self.live:
+            return edited, restore
+        for key in keys:
+            if key not in current:
+                continue
+            text = to_json_text(key, current[key])
+            known = self.known.get(key)
+            if known is None:
+                self.known[key] = Known(text, None)
+                continue
+            if text == known.text:
+                self.superseded.pop(key, None)  # the browser shows the known value
+                continue
+            if text in self.superseded.get(key, ()):
+                restore.append(Applied(key, json.loads(known.text)))
+                continue
+            self._edit_counter += 1
+            edit_id = f"{self.tab_id}.{self._edit_counter}"
+            self.edits[key] = {"id": edit_id, "v": json.loads(text)}
+            self.pending[key] = edit_id
+            self.known[key] = Known(text, known.stamp)
+            self.superseded.pop(key, None)
+            edited.append(key)
+        return edited, restore
+
+    def take_delivery(
+        self,
+        delivery: Any,
+        keys: Sequence[str],
+        current: Mapping[str, Any],
+        edited: Sequence[str],
+    ) -> tuple[list[Applied], list[Rejected]]:
+        """Work out which values of a delivery to apply to this tab.
+
+        Parameters
+        ----------
+        delivery
+            The component value set by the browser side; anything else (``None``, a stale or
+            malformed value) is ignored.
+        keys
+            The bound keys.
+        current
+            This tab's session state.
+        edited
+            Keys edited locally in this run: a local edit wins over news in the same run,
+            because the browser side stamps it after everything it has seen.
+
+        Returns
+        -------
+        tuple of (list of Applied, list of Rejected)
+        """
+        if not isinstance(delivery, dict):
+            return [], []
+        delivery_id = delivery.get("id")
+        if not isinstance(delivery_id, str) or delivery_id == self.last_delivery:
+            return [], []
+        self.last_delivery = delivery_id
+        status = delivery.get("status")
+        self.browser_status = status if isinstance(status, str) else "live"
+        error = delivery.get("error")
+        self.browser_error = error if isinstance(error, str) else None
+
+        values = delivery.get("values")
+        acks = delivery.get("acks")
+        values = values if isinstance(values, dict) else {}
+        acks = acks if isinstance(acks, dict) else {}
+        applied: list[Applied] = []
+        rejected: list[Rejected] = []
+        for key in keys:
+            pending = self.pending.get(key)
+            if pending is not None:
+                if acks.get(key) != pending:
+                    continue  # made before our edit was written: stale for this key
+                del self.pending[key]
+            entry = values.get(key)
+            if key in edited or not isinstance(entry, dict) or "v" not in entry:
+                continue
+            stamp = entry.get("s")
+            stamp = stamp if isinstance(stamp, str) else None
+            known = self.known.get(key)
+            if known is not None and stamp is not None and known.stamp == stamp:
+                continue
+            ok, shaped = coerce_like(entry["v"], current.get(key))
+            if not ok:
+                rejected.append(Rejected(key, str(shaped)))
+                continue
+            try:
+                text = to_json_text(key, shaped)
+            except Exception as exc:  # noqa: BLE001 - untrusted input never raises
+                rejected.append(Rejected(key, str(exc)))
+                continue
+            self.known[key] = Known(text, stamp)
+            if key in current and known is not None and known.text == text:
+                continue  # same value under a newer stamp: nothing to assign
+            if key in current:
+                self.superseded.setdefault(key, set()).add(to_json_text(key, current[key]))
+            applied.append(Applied(key, shaped))
+        if not self.live:
+            self.live = True
+            for key in keys:
+                if key in current and key not in self.known:
+                    self.known[key] = Known(to_json_text(key, current[key]), None)
+        if applied:
+            self.last_update = time.time()
+        return applied, rejected
+
+    def render_args(self, namespace: str, keys: Sequence[str]) -> dict[str, Any]:
+        """The args sent to the browser side; they change only when a local edit is made."""
+        return {
+            "ns": namespace,
+            "tab": self.tab_id,
+            "keys": list(keys),
+            "edits": {k: e for k, e in self.edits.items() if k in keys},
+        }

@@ -1,0 +1,179 @@
+"""The public :func:`sync` call: glue between Streamlit's session state and the component."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Literal
+
+import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+from ._component import component_func
+from ._state import ChannelState
+from .errors import TabSyncError, WidgetAlreadyCreatedError
+
+SyncStatus = Literal["starting", "live", "degraded", "blocked"]
+"""Where a tab stands: ``starting`` until the shared state has been read, then ``live``;
+``degraded`` when the browser could not write (for example storage is full) and ``blocked``
+when storage is unavailable, in which case the tab works on its own."""
+
+_STATE_PREFIX = "_tabsync_state:"
+_CHANNEL_RE = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
+
+# Hides the component's element container: the iframe keeps running but takes no space.
+_HIDE_CSS = (
+    "<style>"
+    '[data-testid="stElementContainer"]:has(iframe[title="streamlit_tabsync._component.tabsync"])'
+    "{position:absolute;width:0;height:0;overflow:hidden;margin:0;padding:0}"
+    "</style>"
+)
+
+
+@dataclass(frozen=True)
+class SyncInfo:
+    """What :func:`sync` did in this run.
+
+    Attributes
+    ----------
+    tab_id : str
+        Random id of this tab (one per Streamlit session), stable across reruns.
+    channel : str
+        The namespace the keys are shared in.
+    status : SyncStatus
+        ``"starting"`` on a tab's first run, before the shared state has been read; ``"live"``
+        once it has.
+    applied : tuple of str
+        Keys whose values from other tabs were applied in this run.
+    rejected : dict of str to str
+        Keys whose values from other tabs were not applied, with the reason.
+    last_update : datetime or None
+        When a value from another tab was last applied in this tab (UTC).
+    error : str or None
+        The last problem the browser side reported, if any.
+    """
+
+    tab_id: str
+    channel: str
+    status: SyncStatus
+    applied: tuple[str, ...] = ()
+    rejected: dict[str, str] = field(default_factory=dict)
+    last_update: datetime | None = None
+    error: str | None = None
+
+
+def _default_channel() -> str:
+    """One namespace per app: a short hash of the main script's path."""
+    ctx = get_script_run_ctx()
+    path = ctx.main_script_path if ctx is not None else "app"
+    return "app-" + hashlib.sha256(path.encode("utf-8")).hexdigest()[:12]
+
+
+def _check_keys(keys: Sequence[str]) -> list[str]:
+    if isinstance(keys, str) or not isinstance(keys, Sequence):
+        raise TabSyncError("keys must be a list of session_state key names, e.g. ['zoom']")
+    checked = list(keys)
+    if not checked:
+        raise TabSyncError("keys must name at least one session_state key")
+    for key in checked:
+        if not isinstance(key, str) or not key:
+            raise TabSyncError(f"every key must be a non-empty string, got {key!r}")
+    if len(set(checked)) != len(checked):
+        raise TabSyncError("keys must not repeat")
+    return checked
+
+
+def sync(
+    keys: Sequence[str],
+    *,
+    channel: str | None = None,
+    key: str | None = None,
+) -> SyncInfo:
+    """Keep the listed ``st.session_state`` keys in step across this browser's tabs.
+
+    Call it once per run, before the widgets bound to ``keys``: a value changed in another tab
+    is then already in ``st.session_state`` when those widgets are drawn.
+
+    Parameters
+    ----------
+    keys : sequence of str
+        The session state keys to share (usually widget keys).
+    channel : str, optional
+        Namespace of the shared state: letters, digits, ``_``, ``.`` and ``-``, at most 64.
+        Defaults to one namespace per app (derived from the main script's path).
+    key : str, optional
+        Key of the (invisible) component. Defaults to one derived from ``channel``, so two
+        ``sync`` calls with different channels can coexist in one script.
+
+    Returns
+    -------
+    SyncInfo
+        This tab's id, its status and which keys were applied from other tabs in this run.
+
+    Raises
+    ------
+    WidgetAlreadyCreatedError
+        If the widget of a bound key was created earlier in this run.
+    UnshareableValueError
+        If a bound key holds a value that is not JSON data or is too large to share.
+    TabSyncError
+        If ``keys`` or ``channel`` is malformed.
+    """
+    bound = _check_keys(keys)
+    namespace = channel if channel is not None else _default_channel()
+    if not isinstance(namespace, str) or not _CHANNEL_RE.match(namespace):
+        raise TabSyncError(
+            f"channel must be 1-64 letters, digits, '_', '.' or '-', got {namespace!r}"
+        )
+    component_key = key if key is not None else f"tabsync:{namespace}"
+
+    ctx = get_script_run_ctx()
+    if ctx is not None:
+        created = ctx.shared.widget_user_keys_this_run
+        for bound_key in bound:
+            if bound_key in created:
+                raise WidgetAlreadyCreatedError(bound_key)
+
+    session = st.session_state
+    state_key = _STATE_PREFIX + component_key
+    state = session.get(state_key)
+    if not isinstance(state, ChannelState):
+        state = ChannelState()
+        session[state_key] = state
+
+    current = {k: session[k] for k in bound if k in session}
+    edited, restore = state.detect_edits(bound, current)
+    for item in restore:
+        session[item.key] = item.value
+        current[item.key] = item.value
+    delivery = session.get(component_key)
+    applied, rejected = state.take_delivery(delivery, bound, current, edited)
+    for item in applied:
+        session[item.key] = item.value
+
+    st.html(_HIDE_CSS)
+    component_func()(
+        **state.render_args(namespace, bound),
+        key=component_key,
+        default=None,
+        tab_index=-1,
+    )
+
+    status: SyncStatus = "starting"
+    if state.live:
+        status = state.browser_status if state.browser_status in (
+            "live", "degraded", "blocked"
+        ) else "live"  # type: ignore[assignment]
+    last = state.last_update
+    return SyncInfo(
+        tab_id=state.tab_id,
+        channel=namespace,
+        status=status,
+        applied=tuple(item.key for item in applied),
+        rejected={item.key: item.reason for item in rejected},
+        last_update=datetime.fromtimestamp(last, tz=timezone.utc) if last else None,
+        error=state.browser_error,
+    )

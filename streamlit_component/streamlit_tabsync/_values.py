@@ -1,0 +1,97 @@
+"""Conversion between Python values in ``st.session_state`` and the JSON shared between tabs.
+
+Values travel as JSON. Going out, tuples become lists; coming back, a list is turned into a
+tuple where the tab's current value is a tuple (a range slider's value), and numbers follow
+the current value's int/float kind, so widgets get the types they were created with.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+from .errors import UnshareableValueError
+
+#: Largest encoded size, in bytes of UTF-8 JSON, of one shared value. The browser side enforces
+#: the same cap on what it reads from storage.
+MAX_VALUE_BYTES = 64 * 1024
+
+
+def to_json_text(key: str, value: Any) -> str:
+    """Encode ``value`` as canonical JSON text (sorted keys, no spaces).
+
+    Canonical text makes two equal values compare equal as strings, which is how a local edit
+    is told apart from an unchanged value.
+
+    Raises
+    ------
+    UnshareableValueError
+        If the value is not JSON data, holds a non-finite float, or is over the size cap.
+    """
+    try:
+        text = json.dumps(
+            value, sort_keys=True, separators=(",", ":"), allow_nan=False, ensure_ascii=False
+        )
+    except (TypeError, ValueError) as exc:
+        raise UnshareableValueError(key, f"it is not JSON data ({exc})") from None
+    if len(text.encode("utf-8")) > MAX_VALUE_BYTES:
+        raise UnshareableValueError(
+            key, f"its JSON encoding is over the {MAX_VALUE_BYTES}-byte cap"
+        )
+    return text
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def coerce_like(remote: Any, current: Any) -> tuple[bool, Any]:
+    """Shape a value received from another tab like the tab's current value.
+
+    Parameters
+    ----------
+    remote
+        The decoded JSON value from another tab.
+    current
+        This tab's current value for the same key, or ``None`` when it has none yet.
+
+    Returns
+    -------
+    tuple of (bool, Any)
+        ``(True, value)`` with the value to apply, or ``(False, reason)`` when the remote value
+        does not fit the current value's type and must not be applied.
+    """
+    if current is None:
+        return True, remote
+    if isinstance(current, bool):
+        if isinstance(remote, bool):
+            return True, remote
+        return False, "expected a boolean"
+    if _is_number(current):
+        if not _is_number(remote) or (isinstance(remote, float) and not math.isfinite(remote)):
+            return False, "expected a number"
+        if isinstance(current, int) and isinstance(remote, float) and remote.is_integer():
+            return True, int(remote)
+        if isinstance(current, float):
+            return True, float(remote)
+        return True, remote
+    if isinstance(current, str):
+        return (True, remote) if isinstance(remote, str) else (False, "expected a string")
+    if isinstance(current, (list, tuple)):
+        if not isinstance(remote, list):
+            return False, "expected a list"
+        items = list(remote)
+        # Keep the element kinds of a numeric range, e.g. a float range slider's (2.0, 8.0).
+        if isinstance(current, tuple) and len(current) == len(items):
+            shaped = []
+            for mine, theirs in zip(current, items):
+                ok, value = coerce_like(theirs, mine)
+                if not ok:
+                    return False, f"tuple item: {value}"
+                shaped.append(value)
+            return True, tuple(shaped)
+        return True, tuple(items) if isinstance(current, tuple) else items
+    if isinstance(current, dict):
+        return (True, remote) if isinstance(remote, dict) else (False, "expected an object")
+    return True, remote

@@ -1,0 +1,117 @@
+"""The per-tab bookkeeping: what counts as a local edit, what a delivery applies."""
+
+from streamlit_tabsync._state import ChannelState
+
+KEYS = ["zoom", "layers"]
+
+
+def delivery(n, values=None, acks=None):
+    return {
+        "id": f"inst-{n}",
+        "status": "live",
+        "values": {k: {"v": v, "s": s} for k, (v, s) in (values or {}).items()},
+        "acks": acks or {},
+    }
+
+
+def live_state(current):
+    state = ChannelState(tab_id="me")
+    state.take_delivery(delivery(0), KEYS, current, [])
+    return state
+
+
+def test_nothing_is_an_edit_before_the_shared_state_has_been_read():
+    state = ChannelState(tab_id="me")
+    edited, _ = state.detect_edits(KEYS, {"zoom": 1})
+    assert edited == []
+    assert state.edits == {}
+
+
+def test_the_first_delivery_applies_shared_values_over_defaults_and_goes_live():
+    state = ChannelState(tab_id="me")
+    applied, rejected = state.take_delivery(
+        delivery(1, {"zoom": (8, "s1")}), KEYS, {"zoom": 1}, []
+    )
+    assert [(a.key, a.value) for a in applied] == [("zoom", 8)]
+    assert rejected == []
+    assert state.live
+
+
+def test_a_changed_value_is_published_once_as_an_edit_with_a_unique_id():
+    state = live_state({"zoom": 1})
+    edited, _ = state.detect_edits(KEYS, {"zoom": 4})
+    assert edited == ["zoom"]
+    first = state.render_args("gis", KEYS)["edits"]["zoom"]
+    assert first["v"] == 4
+    assert state.detect_edits(KEYS, {"zoom": 4})[0] == []
+    state.detect_edits(KEYS, {"zoom": 5})
+    second = state.render_args("gis", KEYS)["edits"]["zoom"]
+    assert second["id"] != first["id"]
+
+
+def test_a_delivery_made_before_our_edit_was_written_does_not_revert_it():
+    state = live_state({"zoom": 1})
+    state.detect_edits(KEYS, {"zoom": 4})
+    edit_id = state.edits["zoom"]["id"]
+    stale, _ = state.take_delivery(delivery(1, {"zoom": (2, "s2")}), KEYS, {"zoom": 4}, [])
+    assert stale == []
+    newer, _ = state.take_delivery(
+        delivery(2, {"zoom": (7, "s9")}, {"zoom": edit_id}), KEYS, {"zoom": 4}, []
+    )
+    assert [(a.key, a.value) for a in newer] == [("zoom", 7)]
+
+
+def test_a_local_edit_wins_over_news_in_the_same_run():
+    state = live_state({"zoom": 1})
+    edited, _ = state.detect_edits(KEYS, {"zoom": 3})
+    applied, _ = state.take_delivery(
+        delivery(1, {"zoom": (9, "s5")}, {"zoom": state.edits["zoom"]["id"]}),
+        KEYS,
+        {"zoom": 3},
+        edited,
+    )
+    assert applied == []
+
+
+def test_a_delivery_is_applied_once():
+    state = live_state({"zoom": 1})
+    d = delivery(1, {"zoom": (2, "s2")})
+    assert len(state.take_delivery(d, KEYS, {"zoom": 1}, [])[0]) == 1
+    assert state.take_delivery(d, KEYS, {"zoom": 1}, [])[0] == []
+
+
+def test_a_superseded_widget_value_is_put_back_not_published():
+    state = live_state({"zoom": 1})
+    state.take_delivery(delivery(1, {"zoom": (2, "s2")}), KEYS, {"zoom": 1}, [])
+    # The browser had not drawn 2 yet when it asked for the next run: it still says 1.
+    edited, restore = state.detect_edits(KEYS, {"zoom": 1})
+    assert edited == []
+    assert [(r.key, r.value) for r in restore] == [("zoom", 2)]
+    # Once the browser shows 2, going back to 1 is a real edit.
+    state.detect_edits(KEYS, {"zoom": 2})
+    edited, restore = state.detect_edits(KEYS, {"zoom": 1})
+    assert edited == ["zoom"]
+    assert restore == []
+
+
+def test_wrong_typed_values_are_rejected_with_a_reason_and_not_applied():
+    state = live_state({"zoom": 1})
+    applied, rejected = state.take_delivery(
+        delivery(1, {"zoom": ("high", "s2")}), KEYS, {"zoom": 1}, []
+    )
+    assert applied == []
+    assert [(r.key, r.reason) for r in rejected] == [("zoom", "expected a number")]
+
+
+def test_malformed_deliveries_are_ignored():
+    state = live_state({"zoom": 1})
+    for junk in [None, 3, "x", {"id": 5}, {"id": "z", "values": [1]}, {"id": "y", "values": {"zoom": 5}}]:
+        assert state.take_delivery(junk, KEYS, {"zoom": 1}, []) == ([], [])
+
+
+def test_ranges_come_back_as_tuples():
+    state = live_state({"range": (2, 8)})
+    applied, _ = state.take_delivery(
+        delivery(1, {"range": ([3, 9], "s2")}), ["range"], {"range": (2, 8)}, []
+    )
+    assert applied[0].value == (3, 9)

@@ -1,0 +1,73 @@
+"""The public sync() call, run inside Streamlit's AppTest (no browser: the component does not
+render there, so these cover the Python side: validation, errors, the first-run status)."""
+
+from streamlit.testing.v1 import AppTest
+
+
+def run(script: str) -> AppTest:
+    at = AppTest.from_string(script, default_timeout=30)
+    return at.run()
+
+
+def test_first_run_reports_starting_with_a_tab_id():
+    at = run(
+        """
+import streamlit as st
+import streamlit_tabsync as tabsync
+info = tabsync.sync(["zoom"], channel="t")
+st.slider("Zoom", 1, 20, key="zoom")
+st.text(f"{info.status}|{len(info.tab_id)}|{info.channel}")
+"""
+    )
+    assert not at.exception
+    assert at.text[0].value == "starting|12|t"
+
+
+def test_sync_after_the_bound_widget_raises_a_clear_error():
+    at = run(
+        """
+import streamlit as st
+import streamlit_tabsync as tabsync
+st.slider("Zoom", 1, 20, key="zoom")
+tabsync.sync(["zoom"], channel="t")
+"""
+    )
+    assert at.exception
+    message = at.exception[0].message
+    assert "'zoom'" in message and "before" in message
+    assert "WidgetAlreadyCreatedError" in "".join(at.exception[0].stack_trace)
+
+
+def test_two_channels_coexist_in_one_script():
+    at = run(
+        """
+import streamlit as st
+import streamlit_tabsync as tabsync
+a = tabsync.sync(["x"], channel="one")
+b = tabsync.sync(["y"], channel="two")
+st.text(f"{a.channel},{b.channel},{a.tab_id != b.tab_id or a.tab_id == b.tab_id}")
+"""
+    )
+    assert not at.exception
+    assert at.text[0].value == "one,two,True"
+
+
+def test_bad_arguments_raise_tabsync_errors():
+    for call in ['tabsync.sync("zoom")', "tabsync.sync([])", 'tabsync.sync(["a"], channel="a b")']:
+        at = run(
+            "import streamlit as st\nimport streamlit_tabsync as tabsync\n"
+            f"try:\n    {call}\nexcept tabsync.TabSyncError as exc:\n    st.text(str(exc))\n"
+        )
+        assert not at.exception, call
+        assert at.text and at.text[0].value, call
+
+
+def test_the_default_channel_is_stable_per_app():
+    script = """
+import streamlit as st
+import streamlit_tabsync as tabsync
+st.text(tabsync.sync(["x"]).channel)
+"""
+    first, second = run(script), run(script)
+    assert first.text[0].value == second.text[0].value
+    assert first.text[0].value.startswith("app-")
