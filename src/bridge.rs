@@ -131,7 +131,9 @@ impl Bridge {
             Err(_) => return,
         }
         let now = now_ms();
-        match self.engine.apply_edits(&args, now) {
+        let storage = self.storage.clone();
+        let stored = |key: &str| storage.as_ref().and_then(|s| s.read(key));
+        match self.engine.apply_edits(&args, now, stored) {
             Ok(effects) => self.carry_out(effects),
             Err(ArgsError::Unshareable) => self.engine.write_failed("value cannot be shared"),
             Err(_) => {}
@@ -159,12 +161,12 @@ impl Bridge {
     }
 
     fn storage_changed(&mut self, change: StorageChange) {
-        let news =
+        let now = now_ms();
+        let repair =
             self.engine
-                .on_storage(change.key.as_deref(), change.new_value.as_deref(), now_ms());
-        if news {
-            self.schedule_delivery();
-        }
+                .on_storage(change.key.as_deref(), change.new_value.as_deref(), now);
+        self.carry_out(repair.into_iter().collect());
+        self.schedule_delivery();
     }
 
     fn reread(&mut self) {
@@ -172,9 +174,11 @@ impl Bridge {
             return;
         };
         let now = now_ms();
+        let mut repairs = Vec::new();
         for (key, text) in storage.entries_with_prefix(&prefix) {
-            self.engine.load(&key, &text, now);
+            repairs.extend(self.engine.load(&key, &text, now));
         }
+        self.carry_out(repairs);
         self.schedule_delivery();
     }
 

@@ -58,6 +58,11 @@ impl StorageTransport {
         out
     }
 
+    /// The text stored under `key`, if any (a failed read counts as none).
+    pub fn read(&self, key: &str) -> Option<String> {
+        self.storage.get_item(key).ok().flatten()
+    }
+
     /// Writes `text` under `key`; fails with the browser's reason (for example the quota).
     pub fn write(&self, key: &str, text: &str) -> Result<(), BrowserError> {
         self.storage

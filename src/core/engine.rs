@@ -18,7 +18,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::clock::HybridClock;
-use super::envelope::{is_shareable, is_valid_key, is_valid_name, Envelope, KEY_PREFIX};
+use super::envelope::{
+    is_shareable, is_valid_key, is_valid_name, storage_key, Envelope, KEY_PREFIX,
+};
 use super::error::{ArgsError, DecodeError};
 use super::replica::{Merge, Replica};
 
@@ -164,6 +166,11 @@ impl Engine {
         self.acks = acks;
     }
 
+    /// The tab's view of the shared state: the newest value of every key it has seen.
+    pub fn replica(&self) -> &Replica {
+        &self.replica
+    }
+
     /// How many entries from storage were ignored as invalid.
     pub fn ignored(&self) -> u64 {
         self.ignored
@@ -200,43 +207,63 @@ impl Engine {
         Ok(fresh)
     }
 
-    /// Merges one stored entry found at mount (or on a re-read). Invalid entries are counted
-    /// and ignored. Returns true when a bound key got a newer value.
-    pub fn load(&mut self, storage_key: &str, text: &str, now_ms: u64) -> bool {
+    /// Merges one stored entry found at mount (or on a re-read, or an event). Invalid entries
+    /// are counted and ignored. Returns the repair write to make when storage holds an older
+    /// entry than this tab (see the module docs).
+    pub fn load(&mut self, storage_key: &str, text: &str, now_ms: u64) -> Option<Effect> {
         match self.accept(storage_key, text, now_ms) {
-            Ok(news) => news,
+            Ok(Merge::Stale) => self.repair(storage_key),
+            Ok(_) => None,
             Err(_) => {
                 self.ignored += 1;
-                false
+                None
             }
         }
     }
 
+    /// The write that puts this tab's newer entry back under `storage_key`.
+    fn repair(&self, storage_key: &str) -> Option<Effect> {
+        let config = self.config.as_ref()?;
+        let rest = storage_key.strip_prefix(KEY_PREFIX)?;
+        let key = rest.strip_prefix(config.ns.as_str())?.strip_prefix(':')?;
+        let held = self.replica.get(key)?;
+        let envelope = Envelope {
+            ns: config.ns.clone(),
+            key: key.to_owned(),
+            value: held.value.clone(),
+            stamp: held.stamp.clone(),
+        };
+        Some(Effect::Write {
+            key: storage_key.to_owned(),
+            text: envelope.encode(),
+        })
+    }
+
     /// Handles a `storage` event: `key` is `None` after `localStorage.clear()`, `new_value`
-    /// is `None` after a removal. Returns true when a bound key got a newer value, that is
-    /// when Streamlit should get a delivery.
-    pub fn on_storage(&mut self, key: Option<&str>, new_value: Option<&str>, now_ms: u64) -> bool {
-        let (Some(key), Some(text)) = (key, new_value) else {
-            // A clear or a removal takes nothing from this tab: it keeps its values, and its
-            // next edit writes the key again.
-            return false;
-        };
-        let Some(prefix) = self.namespace_prefix() else {
-            return false;
-        };
-        if !key.starts_with(&prefix) {
-            return false; // another namespace, or not ours at all
+    /// is `None` after a removal. A newer value of a bound key makes a delivery due
+    /// ([`Engine::has_news`]); the returned write, if any, repairs storage.
+    pub fn on_storage(
+        &mut self,
+        key: Option<&str>,
+        new_value: Option<&str>,
+        now_ms: u64,
+    ) -> Option<Effect> {
+        // A clear or a removal takes nothing from this tab: it keeps its values, and its next
+        // edit writes the key again.
+        let (key, text) = (key?, new_value?);
+        if !key.starts_with(&self.namespace_prefix()?) {
+            return None; // another namespace, or not ours at all
         }
         self.load(key, text, now_ms)
     }
 
-    fn accept(&mut self, storage_key: &str, text: &str, now_ms: u64) -> Result<bool, DecodeError> {
+    fn accept(&mut self, storage_key: &str, text: &str, now_ms: u64) -> Result<Merge, DecodeError> {
         let envelope = Envelope::decode_at(storage_key, text)?;
         let (Some(config), Some(clock)) = (self.config.as_ref(), self.clock.as_mut()) else {
-            return Ok(false);
+            return Ok(Merge::Duplicate);
         };
         if envelope.ns != config.ns {
-            return Ok(false);
+            return Ok(Merge::Duplicate);
         }
         if !clock.observe(&envelope.stamp, now_ms) {
             return Err(DecodeError::FromTheFuture);
@@ -245,34 +272,44 @@ impl Engine {
         let merged = self
             .replica
             .merge(&envelope.key, envelope.value, envelope.stamp);
-        let news = bound && merged == Merge::Newer;
-        self.news |= news;
-        Ok(news)
+        self.news |= bound && merged == Merge::Newer;
+        Ok(merged)
     }
 
     /// Stamps and returns the writes for the local edits not yet written. Each edit is
-    /// written once; its id becomes the key's ack.
+    /// written once; its id becomes the key's ack. `stored` reads the entry currently under a
+    /// storage key, so the new stamp is above it even if its event has not arrived yet.
     pub fn apply_edits(
         &mut self,
         args: &RenderArgs,
         now_ms: u64,
+        stored: impl Fn(&str) -> Option<String>,
     ) -> Result<Vec<Effect>, ArgsError> {
-        let (Some(config), Some(clock)) = (self.config.as_ref(), self.clock.as_mut()) else {
-            return Ok(Vec::new());
-        };
         let mut effects = Vec::new();
         let mut unshareable = false;
         for (key, edit) in &args.edits {
-            if !config.keys.contains(key) || self.acks.get(key) == Some(&edit.id) {
+            let Some(ns) = self.namespace().map(str::to_owned) else {
+                break;
+            };
+            let bound = self.config.as_ref().is_some_and(|c| c.keys.contains(key));
+            if !bound || self.acks.get(key) == Some(&edit.id) {
                 continue;
             }
             if !is_shareable(&edit.v) {
                 unshareable = true;
                 continue;
             }
+            let at = storage_key(&ns, key);
+            if let Some(text) = stored(&at) {
+                // Only its effect on the clock and replica matters: the write replaces it.
+                let _ = self.load(&at, &text, now_ms);
+            }
+            let Some(clock) = self.clock.as_mut() else {
+                break;
+            };
             let stamp = clock.tick(now_ms);
             let envelope = Envelope {
-                ns: config.ns.clone(),
+                ns,
                 key: key.clone(),
                 value: edit.v.clone(),
                 stamp: stamp.clone(),
@@ -280,7 +317,7 @@ impl Engine {
             self.replica.merge(key, edit.v.clone(), stamp);
             self.acks.insert(key.clone(), edit.id.clone());
             effects.push(Effect::Write {
-                key: envelope.storage_key(),
+                key: at,
                 text: envelope.encode(),
             });
         }
@@ -400,7 +437,7 @@ mod tests {
         assert_eq!(e.configure(&a), Ok(true));
         let (k, t) = stored("zoom", json!(7), Stamp::new(10, 0, "other"));
         e.load(&k, &t, 100);
-        assert!(e.apply_edits(&a, 100).unwrap().is_empty());
+        assert!(e.apply_edits(&a, 100, |_| None).unwrap().is_empty());
         let d = e.take_delivery().expect("initial delivery");
         assert_eq!(d.values["zoom"].v, json!(7));
         assert!(e.take_delivery().is_none(), "no news, no second delivery");
@@ -412,7 +449,7 @@ mod tests {
         let a = args("tab1", &[("zoom", "tab1.1", json!(5))]);
         e.configure(&a).unwrap();
         e.take_delivery();
-        let writes = e.apply_edits(&a, 100).unwrap();
+        let writes = e.apply_edits(&a, 100, |_| None).unwrap();
         assert_eq!(writes.len(), 1);
         let Effect::Write { key, text } = &writes[0];
         assert_eq!(key, &storage_key("gis", "zoom"));
@@ -422,7 +459,7 @@ mod tests {
             "the writer gets no delivery of its own write"
         );
         assert!(
-            e.apply_edits(&a, 200).unwrap().is_empty(),
+            e.apply_edits(&a, 200, |_| None).unwrap().is_empty(),
             "the same edit is not rewritten"
         );
         assert_eq!(e.acks()["zoom"], "tab1.1");
@@ -434,9 +471,10 @@ mod tests {
         let a = args("tab1", &[]);
         e.configure(&a).unwrap();
         let (k, t) = stored("zoom", json!(9), Stamp::new(5_000, 3, "fast"));
-        assert!(e.on_storage(Some(&k), Some(&t), 1_000));
+        assert_eq!(e.on_storage(Some(&k), Some(&t), 1_000), None);
+        assert!(e.has_news());
         let b = args("tab1", &[("zoom", "tab1.1", json!(2))]);
-        let writes = e.apply_edits(&b, 1_000).unwrap();
+        let writes = e.apply_edits(&b, 1_000, |_| None).unwrap();
         let Effect::Write { text, .. } = &writes[0];
         assert!(Envelope::decode(text).unwrap().stamp > Stamp::new(5_000, 3, "fast"));
     }
@@ -449,19 +487,42 @@ mod tests {
         e.take_delivery();
         let (k, new) = stored("zoom", json!(2), Stamp::new(20, 0, "b"));
         let (_, old) = stored("zoom", json!(1), Stamp::new(10, 0, "b"));
-        assert!(e.on_storage(Some(&k), Some(&new), 30));
+        assert_eq!(e.on_storage(Some(&k), Some(&new), 30), None);
         assert!(e.take_delivery().is_some());
-        assert!(!e.on_storage(Some(&k), Some(&new), 30), "duplicate");
-        assert!(!e.on_storage(Some(&k), Some(&old), 30), "stale");
-        assert!(
-            !e.on_storage(Some("tabsync:v1:other:zoom"), Some(&new), 30),
-            "other namespace"
+        assert_eq!(e.on_storage(Some(&k), Some(&new), 30), None, "duplicate");
+        let repair = Effect::Write {
+            key: k.clone(),
+            text: new.clone(),
+        };
+        assert_eq!(
+            e.on_storage(Some(&k), Some(&old), 30),
+            Some(repair),
+            "stale"
         );
-        assert!(!e.on_storage(Some(&k), Some("{garbage"), 30), "invalid");
-        assert!(!e.on_storage(None, None, 30), "clear");
-        assert!(!e.on_storage(Some(&k), None, 30), "removal");
+        let foreign = e.on_storage(Some("tabsync:v1:other:zoom"), Some(&new), 30);
+        assert_eq!(foreign, None, "other namespace");
+        assert_eq!(
+            e.on_storage(Some(&k), Some("{garbage"), 30),
+            None,
+            "invalid"
+        );
+        assert_eq!(e.on_storage(None, None, 30), None, "clear");
+        assert_eq!(e.on_storage(Some(&k), None, 30), None, "removal");
         assert!(e.take_delivery().is_none());
         assert_eq!(e.ignored(), 1);
+    }
+
+    #[test]
+    fn an_edit_is_stamped_above_the_stored_entry_even_before_its_event_arrives() {
+        let mut e = Engine::new("i");
+        let a = args("slow", &[("zoom", "slow.1", json!(1))]);
+        e.configure(&a).unwrap();
+        let (k, t) = stored("zoom", json!(5), Stamp::new(9_000, 0, "fast"));
+        let writes = e
+            .apply_edits(&a, 1_000, |key| (key == k).then(|| t.clone()))
+            .unwrap();
+        let Effect::Write { text, .. } = &writes[0];
+        assert!(Envelope::decode(text).unwrap().stamp > Stamp::new(9_000, 0, "fast"));
     }
 
     #[test]
@@ -470,7 +531,7 @@ mod tests {
         e.configure(&args("tab1", &[])).unwrap();
         e.take_delivery();
         let (k, t) = stored("other", json!(1), Stamp::new(20, 0, "b"));
-        assert!(!e.on_storage(Some(&k), Some(&t), 30));
+        assert_eq!(e.on_storage(Some(&k), Some(&t), 30), None);
         assert!(e.take_delivery().is_none());
     }
 
@@ -479,11 +540,11 @@ mod tests {
         let mut first = Engine::new("one");
         let a = args("tab1", &[("zoom", "tab1.4", json!(3))]);
         first.configure(&a).unwrap();
-        assert_eq!(first.apply_edits(&a, 10).unwrap().len(), 1);
+        assert_eq!(first.apply_edits(&a, 10, |_| None).unwrap().len(), 1);
         let mut second = Engine::new("two");
         second.restore_acks(first.acks().clone());
         second.configure(&a).unwrap();
-        assert!(second.apply_edits(&a, 20).unwrap().is_empty());
+        assert!(second.apply_edits(&a, 20, |_| None).unwrap().is_empty());
     }
 
     #[test]
@@ -492,7 +553,7 @@ mod tests {
         let deep = (0..40).fold(json!(1), |v, _| json!([v]));
         let a = args("tab1", &[("zoom", "tab1.1", deep)]);
         e.configure(&a).unwrap();
-        assert_eq!(e.apply_edits(&a, 10), Err(ArgsError::Unshareable));
+        assert_eq!(e.apply_edits(&a, 10, |_| None), Err(ArgsError::Unshareable));
     }
 
     #[test]
