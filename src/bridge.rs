@@ -14,8 +14,8 @@ use gloo_timers::callback::Timeout;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
-use crate::browser::{now_ms, random_id, AckMemo, StorageChange, StorageTransport};
-use crate::core::{ArgsError, Effect, Engine, RenderArgs};
+use crate::browser::{now_ms, random_id, AckMemo, StorageChange, StorageTransport, WebLocks};
+use crate::core::{ArgsError, Effect, Engine, PendingEdit, RenderArgs};
 use crate::host::StreamlitHost;
 
 /// Smallest time between two deliveries to Streamlit, in ms (each delivery is one rerun).
@@ -27,6 +27,7 @@ pub struct Bridge {
     host: StreamlitHost,
     storage: Option<StorageTransport>,
     memo: Option<AckMemo>,
+    locks: Option<Rc<WebLocks>>,
     listeners: Vec<EventListener>,
     pending_flush: Option<Timeout>,
     last_delivery_ms: Option<u64>,
@@ -81,6 +82,7 @@ impl Bridge {
                 host: host.clone(),
                 storage,
                 memo: None,
+                locks: WebLocks::open().map(Rc::new),
                 listeners: Vec::new(),
                 pending_flush: None,
                 last_delivery_ms: None,
@@ -130,33 +132,58 @@ impl Bridge {
             Ok(false) => {}
             Err(_) => return,
         }
-        let now = now_ms();
-        let storage = self.storage.clone();
-        let stored = |key: &str| storage.as_ref().and_then(|s| s.read(key));
-        match self.engine.apply_edits(&args, now, stored) {
-            Ok(effects) => self.carry_out(effects),
+        match self.engine.begin_edits(&args) {
+            Ok(pending) => pending.into_iter().for_each(|p| self.start_commit(p)),
             Err(ArgsError::Unshareable) => self.engine.write_failed("value cannot be shared"),
             Err(_) => {}
         }
         self.schedule_delivery();
     }
 
-    fn carry_out(&mut self, effects: Vec<Effect>) {
-        if effects.is_empty() {
-            return;
+    /// Commits an edit now, or, for a compare-and-set, once the key's cross-tab lock is held.
+    fn start_commit(&mut self, pending: PendingEdit) {
+        if !pending.compare {
+            return self.commit(pending);
         }
-        for Effect::Write { key, text } in effects {
-            let result = match &self.storage {
-                Some(storage) => storage.write(&key, &text),
-                None => continue,
+        let Some(locks) = self.locks.clone() else {
+            self.engine
+                .note("Web Locks unavailable: conflict checks are not atomic across tabs");
+            return self.commit(pending);
+        };
+        let mut name = String::from("tabsync:");
+        name.push_str(&pending.storage_key);
+        let weak = self.this.clone();
+        locks.with_lock(&name, move || with_bridge(&weak, |b| b.commit(pending)));
+    }
+
+    fn commit(&mut self, pending: PendingEdit) {
+        let stored = self
+            .storage
+            .as_ref()
+            .and_then(|s| s.read(&pending.storage_key));
+        let effect = self.engine.commit(pending, stored.as_deref(), now_ms());
+        self.carry_out(effect.into_iter().collect());
+        // Saved after each commit, written or refused: a re-created iframe must not redo it.
+        if let Some(memo) = &self.memo {
+            memo.save(self.engine.acks());
+        }
+        self.schedule_delivery();
+    }
+
+    fn carry_out(&mut self, effects: Vec<Effect>) {
+        let Some(storage) = &self.storage else { return };
+        for effect in effects {
+            let result = match &effect {
+                Effect::Write { key, text } => storage.write(key, text),
+                Effect::Remove { key } => {
+                    storage.remove(key);
+                    continue;
+                }
             };
             match result {
                 Ok(()) => self.engine.write_succeeded(),
                 Err(err) => self.engine.write_failed(&err.to_string()),
             }
-        }
-        if let Some(memo) = &self.memo {
-            memo.save(self.engine.acks());
         }
     }
 

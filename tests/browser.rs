@@ -17,7 +17,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::*;
 use web_sys::{HtmlIFrameElement, MessageEvent, Storage};
 
-use tabsync::browser::{StorageChange, StorageTransport};
+use tabsync::browser::{StorageChange, StorageTransport, WebLocks};
 use tabsync::core::{Envelope, Stamp};
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -56,6 +56,7 @@ fn entry(ns: &str, key: &str, value: &str, wall: u64, tab: &str) -> (String, Str
         key: key.into(),
         value: serde_json::from_str(value).unwrap(),
         stamp: Stamp::new(wall, 0, tab),
+        expires: None,
     };
     (env.storage_key(), env.encode())
 }
@@ -264,5 +265,57 @@ async fn bridge_speaks_the_streamlit_protocol_and_delivers_news_from_other_tabs(
     assert_eq!(last["acks"]["zoom"], "me.1");
     assert_eq!(last["ignored"], 1);
 
+    tabsync::bridge::stop();
+}
+
+#[wasm_bindgen_test]
+async fn web_locks_run_critical_sections_one_after_another() {
+    let locks = WebLocks::open().expect("Chromium has navigator.locks");
+    let order: Rc<RefCell<Vec<u32>>> = Rc::default();
+    for n in 0..3 {
+        let o = order.clone();
+        locks.with_lock("tabsync:test", move || o.borrow_mut().push(n));
+    }
+    until("three critical sections", || order.borrow().len() == 3).await;
+    assert_eq!(*order.borrow(), vec![0, 1, 2]);
+}
+
+#[wasm_bindgen_test]
+async fn bridge_refuses_a_stale_edit_under_reject_and_reports_the_conflict() {
+    let inbox = ParentInbox::open();
+    let other = other_document_storage();
+    tabsync::bridge::start();
+    let base = Stamp::new(1_000, 0, "first");
+    let (k, t) = entry("rj", "zoom", "1", base.wall, "first");
+    other.set_item(&k, &t).unwrap();
+    post_render(r#"{"ns":"rj","tab":"me","keys":["zoom"],"edits":{},"conflict":"reject"}"#);
+    until("initial delivery", || inbox.values().len() == 1).await;
+
+    // Another tab replaces the value; before this tab hears of it, it edits the old one.
+    let (k, t) = entry("rj", "zoom", "7", 2_000, "other");
+    other.set_item(&k, &t).unwrap();
+    let args = format!(
+        r#"{{"ns":"rj","tab":"me","keys":["zoom"],"conflict":"reject",
+            "edits":{{"zoom":{{"id":"me.1","v":3,"base":"{base}"}}}}}}"#
+    );
+    post_render(&args);
+    until("the conflict", || {
+        inbox
+            .values()
+            .last()
+            .is_some_and(|d| d["conflicts"].as_array().is_some_and(|c| !c.is_empty()))
+    })
+    .await;
+    let last = inbox.values().last().cloned().unwrap();
+    assert_eq!(last["conflicts"][0]["mine"], 3);
+    assert_eq!(last["conflicts"][0]["theirs"], 7);
+    assert_eq!(last["values"]["zoom"]["v"], 7);
+    assert_eq!(last["acks"]["zoom"], "me.1");
+    let stored = Envelope::decode(&other.get_item(&k).unwrap().unwrap()).unwrap();
+    assert_eq!(
+        stored.value,
+        serde_json::json!(7),
+        "the refused edit was not written"
+    );
     tabsync::bridge::stop();
 }

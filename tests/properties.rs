@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, VecDeque};
 use proptest::prelude::*;
 use serde_json::{json, Value};
 
-use tabsync::core::{Edit, Effect, Engine, Envelope, RenderArgs, Replica, Stamp};
+use tabsync::core::{ConflictPolicy, Edit, Effect, Engine, Envelope, RenderArgs, Replica, Stamp};
 
 const KEYS: [&str; 3] = ["a", "b", "c"];
 
@@ -125,7 +125,14 @@ impl World {
 
     /// A write by `tab`: storage takes it, every other tab gets an event.
     fn write(&mut self, tab: usize, effect: Effect) {
-        let Effect::Write { key, text } = effect;
+        let (key, text) = match effect {
+            Effect::Write { key, text } => (key, text),
+            Effect::Remove { key } => {
+                // Removals fire events that every engine ignores; only storage changes.
+                self.storage.remove(&key);
+                return;
+            }
+        };
         if self.storage.get(&key) == Some(&text) {
             return; // setting an identical value fires no event
         }
@@ -216,11 +223,14 @@ fn args(tab: usize, edit: Option<(&str, usize)>) -> RenderArgs {
                     Edit {
                         id: format!("e{n}"),
                         v: json!(n),
+                        base: None,
                     },
                 )
             })
             .into_iter()
             .collect(),
+        ttl_ms: None,
+        conflict: ConflictPolicy::Lww,
     }
 }
 
@@ -320,8 +330,9 @@ proptest! {
     fn encoding_then_decoding_is_lossless(
         ns in "[A-Za-z0-9_.-]{1,64}", key in "[^\\p{Cc}]{1,40}", value in arb_json(),
         wall in any::<u64>(), counter in any::<u32>(), tab in "[A-Za-z0-9_.-]{1,64}",
+        expires in prop::option::of(any::<u64>()),
     ) {
-        let env = Envelope { ns, key, value, stamp: Stamp::new(wall, counter, tab) };
+        let env = Envelope { ns, key, value, stamp: Stamp::new(wall, counter, tab), expires };
         prop_assume!(!tabsync::core::envelope::depth_exceeds(&env.value, tabsync::core::MAX_DEPTH));
         prop_assert_eq!(Envelope::decode(&env.encode()), Ok(env));
     }

@@ -4,10 +4,12 @@
 //! the browser, the user or another tab controls.
 
 pub mod error;
+pub mod locks;
 pub mod memo;
 pub mod storage;
 
 pub use error::BrowserError;
+pub use locks::WebLocks;
 pub use memo::AckMemo;
 pub use storage::{StorageChange, StorageTransport};
 

@@ -63,6 +63,11 @@ impl StorageTransport {
         self.storage.get_item(key).ok().flatten()
     }
 
+    /// Removes the entry under `key` (a failure leaves it for the next reader to remove).
+    pub fn remove(&self, key: &str) {
+        let _ = self.storage.remove_item(key);
+    }
+
     /// Writes `text` under `key`; fails with the browser's reason (for example the quota).
     pub fn write(&self, key: &str, text: &str) -> Result<(), BrowserError> {
         self.storage

@@ -41,6 +41,19 @@ impl fmt::Display for Stamp {
     }
 }
 
+impl std::str::FromStr for Stamp {
+    type Err = ();
+
+    /// Parses the text form made by `Display` (`wall.counter.tab`).
+    fn from_str(text: &str) -> Result<Self, ()> {
+        let mut parts = text.splitn(3, '.');
+        let wall = parts.next().and_then(|w| w.parse().ok()).ok_or(())?;
+        let counter = parts.next().and_then(|c| c.parse().ok()).ok_or(())?;
+        let tab = parts.next().filter(|t| !t.is_empty()).ok_or(())?;
+        Ok(Stamp::new(wall, counter, tab))
+    }
+}
+
 /// One tab's hybrid logical clock.
 #[derive(Debug, Clone)]
 pub struct HybridClock {
@@ -138,6 +151,14 @@ mod tests {
         let b = Stamp::new(100, 2, "a");
         assert!(a < b);
         assert!(a.to_string() < b.to_string());
+    }
+
+    #[test]
+    fn text_form_parses_back() {
+        let stamp = Stamp::new(1_764_000_000_000, 7, "tab.with-dots");
+        assert_eq!(stamp.to_string().parse(), Ok(stamp));
+        assert_eq!("x.1.t".parse::<Stamp>(), Err(()));
+        assert_eq!("1.2.".parse::<Stamp>(), Err(()));
     }
 
     #[test]

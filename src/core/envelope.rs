@@ -7,7 +7,8 @@
 //! ```
 //!
 //! `f` is the format version, `ns` the namespace (channel), `k` the session-state key, `v` the
-//! value (any JSON), `s` the [`Stamp`] as `[wall ms, counter, tab id]`. Unknown fields are
+//! value (any JSON), `s` the [`Stamp`] as `[wall ms, counter, tab id]`, and the optional `x`
+//! the time (ms since the epoch) after which the entry is expired. Unknown fields are
 //! ignored, so later versions may add optional ones.
 
 use serde_json::{Map, Value};
@@ -89,6 +90,8 @@ pub struct Envelope {
     pub value: Value,
     /// When, in the total order of writes, the value was written.
     pub stamp: Stamp,
+    /// Expiry time in ms since the epoch, if the writer set a time to live.
+    pub expires: Option<u64>,
 }
 
 impl Envelope {
@@ -112,6 +115,9 @@ impl Envelope {
                 Value::from(self.stamp.tab.as_str()),
             ]),
         );
+        if let Some(expires) = self.expires {
+            map.insert("x".into(), Value::from(expires));
+        }
         Value::Object(map).to_string()
     }
 
@@ -135,6 +141,10 @@ impl Envelope {
             return Err(DecodeError::BadName);
         }
         let stamp = decode_stamp(map.get("s"))?;
+        let expires = match map.get("x") {
+            None => None,
+            Some(x) => Some(x.as_u64().ok_or(DecodeError::WrongShape)?),
+        };
         let value = map.remove("v").ok_or(DecodeError::WrongShape)?;
         if depth_exceeds(&value, MAX_DEPTH) {
             return Err(DecodeError::TooDeep);
@@ -144,6 +154,7 @@ impl Envelope {
             key,
             value,
             stamp,
+            expires,
         })
     }
 
@@ -195,6 +206,7 @@ mod tests {
             key: "zoom".into(),
             value: json!({"a": [1, 2.5, "x", null, true]}),
             stamp: Stamp::new(1_764_110_000_000, 3, "tab-1"),
+            expires: Some(1_764_110_060_000),
         }
     }
 

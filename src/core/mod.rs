@@ -12,7 +12,10 @@ pub mod error;
 pub mod replica;
 
 pub use clock::{HybridClock, Stamp, MAX_AHEAD_MS};
-pub use engine::{DeliveredValue, Delivery, Edit, Effect, Engine, RenderArgs, Status};
+pub use engine::{
+    Conflict, ConflictPolicy, DeliveredValue, Delivery, Edit, Effect, Engine, PendingEdit,
+    RenderArgs, Status,
+};
 pub use envelope::{storage_key, Envelope, FORMAT_VERSION, KEY_PREFIX, MAX_DEPTH, MAX_ENTRY_BYTES};
 pub use error::{ArgsError, DecodeError};
 pub use replica::{Merge, Replica, Versioned};

@@ -15,7 +15,8 @@ Examples
 
 from __future__ import annotations
 
-from ._sync import SyncInfo, SyncStatus, sync
+from ._state import Conflict
+from ._sync import ConflictPolicy, SyncInfo, SyncStatus, sync
 from ._values import MAX_VALUE_BYTES
 from .errors import (
     FrontendNotBuiltError,
@@ -28,6 +29,8 @@ __all__ = [
     "sync",
     "SyncInfo",
     "SyncStatus",
+    "Conflict",
+    "ConflictPolicy",
     "MAX_VALUE_BYTES",
     "TabSyncError",
     "WidgetAlreadyCreatedError",

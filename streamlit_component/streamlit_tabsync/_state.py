@@ -59,6 +59,34 @@ class Rejected:
     reason: str
 
 
+@dataclass(frozen=True)
+class Conflict:
+    """A local edit refused under ``conflict="reject"``: another tab had replaced the value.
+
+    Attributes
+    ----------
+    key : str
+        The session-state key.
+    mine : Any
+        The value this tab tried to share (not applied anywhere).
+    theirs : Any
+        The stored value that won, now applied in this tab too.
+    """
+
+    key: str
+    mine: Any
+    theirs: Any
+
+
+@dataclass
+class Outcome:
+    """What one delivery changes in this tab."""
+
+    applied: list[Applied] = field(default_factory=list)
+    rejected: list[Rejected] = field(default_factory=list)
+    conflicts: list[Conflict] = field(default_factory=list)
+
+
 @dataclass
 class ChannelState:
     """Bookkeeping of one ``sync`` call in one tab (kept in ``st.session_state``)."""
@@ -82,6 +110,8 @@ class ChannelState:
     browser_error: str | None = None
     #: ``time.time()`` when a value from another tab was last applied.
     last_update: float | None = None
+    #: Ids of the refused edits already reported, so each conflict is reported once.
+    reported_conflicts: set[str] = field(default_factory=set)
     _edit_counter: int = 0
 
     def detect_edits(
@@ -119,7 +149,7 @@ class ChannelState:
                 continue
             self._edit_counter += 1
             edit_id = f"{self.tab_id}.{self._edit_counter}"
-            self.edits[key] = {"id": edit_id, "v": json.loads(text)}
+            self.edits[key] = {"id": edit_id, "v": json.loads(text), "base": known.stamp}
             self.pending[key] = edit_id
             self.known[key] = Known(text, known.stamp)
             self.superseded.pop(key, None)
@@ -132,7 +162,7 @@ class ChannelState:
         keys: Sequence[str],
         current: Mapping[str, Any],
         edited: Sequence[str],
-    ) -> tuple[list[Applied], list[Rejected]]:
+    ) -> Outcome:
         """Work out which values of a delivery to apply to this tab.
 
         Parameters
@@ -150,13 +180,15 @@ class ChannelState:
 
         Returns
         -------
-        tuple of (list of Applied, list of Rejected)
+        Outcome
+            Values to assign, values refused, and this tab's edits refused as conflicts.
         """
+        outcome = Outcome()
         if not isinstance(delivery, dict):
-            return [], []
+            return outcome
         delivery_id = delivery.get("id")
         if not isinstance(delivery_id, str) or delivery_id == self.last_delivery:
-            return [], []
+            return outcome
         self.last_delivery = delivery_id
         status = delivery.get("status")
         self.browser_status = status if isinstance(status, str) else "live"
@@ -167,8 +199,8 @@ class ChannelState:
         acks = delivery.get("acks")
         values = values if isinstance(values, dict) else {}
         acks = acks if isinstance(acks, dict) else {}
-        applied: list[Applied] = []
-        rejected: list[Rejected] = []
+        applied, rejected = outcome.applied, outcome.rejected
+        outcome.conflicts = self._new_conflicts(delivery.get("conflicts"), keys)
         for key in keys:
             pending = self.pending.get(key)
             if pending is not None:
@@ -205,13 +237,49 @@ class ChannelState:
                     self.known[key] = Known(to_json_text(key, current[key]), None)
         if applied:
             self.last_update = time.time()
-        return applied, rejected
+        return outcome
 
-    def render_args(self, namespace: str, keys: Sequence[str]) -> dict[str, Any]:
+    def _new_conflicts(self, reported: Any, keys: Sequence[str]) -> list[Conflict]:
+        """This tab's refused edits in a delivery that were not reported before."""
+        found: list[Conflict] = []
+        if not isinstance(reported, list):
+            return found
+        for item in reported:
+            if not isinstance(item, dict):
+                continue
+            edit_id, key = item.get("id"), item.get("key")
+            if not isinstance(edit_id, str) or edit_id in self.reported_conflicts:
+                continue
+            if key not in keys or not edit_id.startswith(self.tab_id + "."):
+                continue
+            self.reported_conflicts.add(edit_id)
+            current_shape = self.known.get(key)
+            like = json.loads(current_shape.text) if current_shape else None
+            mine = coerce_like(item.get("mine"), like)
+            theirs = coerce_like(item.get("theirs"), like)
+            found.append(
+                Conflict(
+                    key,
+                    mine[1] if mine[0] else item.get("mine"),
+                    theirs[1] if theirs[0] else item.get("theirs"),
+                )
+            )
+        return found
+
+    def render_args(
+        self,
+        namespace: str,
+        keys: Sequence[str],
+        *,
+        ttl_ms: int | None = None,
+        conflict: str = "lww",
+    ) -> dict[str, Any]:
         """The args sent to the browser side; they change only when a local edit is made."""
         return {
             "ns": namespace,
             "tab": self.tab_id,
             "keys": list(keys),
             "edits": {k: e for k, e in self.edits.items() if k in keys},
+            "ttl_ms": ttl_ms,
+            "conflict": conflict,
         }

@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Sequence
+import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Literal
+from typing import Any, Literal
 
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from ._component import component_func
-from ._state import ChannelState
+from ._state import ChannelState, Conflict
 from .errors import TabSyncError, WidgetAlreadyCreatedError
+
+ConflictPolicy = Literal["lww", "reject"]
+"""``"lww"``: last writer wins. ``"reject"``: an edit made on a value that another tab has
+since replaced is not written; the tab gets the stored value and the conflict is reported."""
 
 SyncStatus = Literal["starting", "live", "degraded", "blocked"]
 """Where a tab stands: ``starting`` until the shared state has been read, then ``live``;
@@ -50,6 +55,8 @@ class SyncInfo:
         Keys whose values from other tabs were applied in this run.
     rejected : dict of str to str
         Keys whose values from other tabs were not applied, with the reason.
+    conflicts : tuple of Conflict
+        This tab's edits refused in this run under ``conflict="reject"``.
     last_update : datetime or None
         When a value from another tab was last applied in this tab (UTC).
     error : str or None
@@ -61,6 +68,7 @@ class SyncInfo:
     status: SyncStatus
     applied: tuple[str, ...] = ()
     rejected: dict[str, str] = field(default_factory=dict)
+    conflicts: tuple[Conflict, ...] = ()
     last_update: datetime | None = None
     error: str | None = None
 
@@ -90,6 +98,9 @@ def sync(
     keys: Sequence[str],
     *,
     channel: str | None = None,
+    ttl: float | None = None,
+    conflict: ConflictPolicy = "lww",
+    on_conflict: Callable[[str, Any, Any], None] | None = None,
     key: str | None = None,
 ) -> SyncInfo:
     """Keep the listed ``st.session_state`` keys in step across this browser's tabs.
@@ -104,6 +115,19 @@ def sync(
     channel : str, optional
         Namespace of the shared state: letters, digits, ``_``, ``.`` and ``-``, at most 64.
         Defaults to one namespace per app (derived from the main script's path).
+    ttl : float, optional
+        Time to live of shared values, in seconds. Values written longer ago are ignored
+        when read and removed from storage, so a tab opened later never brings them back.
+    conflict : {"lww", "reject"}, default "lww"
+        ``"lww"``: concurrent edits of one key resolve to the last write. ``"reject"``
+        (optimistic locking): an edit made on a value another tab has since replaced is not
+        written; this tab gets the stored value instead and the conflict is reported in
+        :attr:`SyncInfo.conflicts` and to ``on_conflict``. The check is atomic across tabs
+        through the Web Locks API; where a browser lacks it, it is made without the lock
+        and :attr:`SyncInfo.error` says so.
+    on_conflict : callable, optional
+        Called as ``on_conflict(key, mine, theirs)`` once per refused edit, in the run that
+        learns of it, before the widgets are drawn.
     key : str, optional
         Key of the (invisible) component. Defaults to one derived from ``channel``, so two
         ``sync`` calls with different channels can coexist in one script.
@@ -128,6 +152,13 @@ def sync(
         raise TabSyncError(
             f"channel must be 1-64 letters, digits, '_', '.' or '-', got {namespace!r}"
         )
+    if conflict not in ("lww", "reject"):
+        raise TabSyncError(f'conflict must be "lww" or "reject", got {conflict!r}')
+    ttl_ms: int | None = None
+    if ttl is not None:
+        if isinstance(ttl, bool) or not isinstance(ttl, (int, float)) or not ttl > 0:
+            raise TabSyncError(f"ttl must be a positive number of seconds, got {ttl!r}")
+        ttl_ms = math.ceil(ttl * 1000)
     component_key = key if key is not None else f"tabsync:{namespace}"
 
     ctx = get_script_run_ctx()
@@ -150,13 +181,16 @@ def sync(
         session[item.key] = item.value
         current[item.key] = item.value
     delivery = session.get(component_key)
-    applied, rejected = state.take_delivery(delivery, bound, current, edited)
-    for item in applied:
+    outcome = state.take_delivery(delivery, bound, current, edited)
+    for item in outcome.applied:
         session[item.key] = item.value
+    if on_conflict is not None:
+        for found in outcome.conflicts:
+            on_conflict(found.key, found.mine, found.theirs)
 
     st.html(_HIDE_CSS)
     component_func()(
-        **state.render_args(namespace, bound),
+        **state.render_args(namespace, bound, ttl_ms=ttl_ms, conflict=conflict),
         key=component_key,
         default=None,
         tab_index=-1,
@@ -172,8 +206,9 @@ def sync(
         tab_id=state.tab_id,
         channel=namespace,
         status=status,
-        applied=tuple(item.key for item in applied),
-        rejected={item.key: item.reason for item in rejected},
+        applied=tuple(item.key for item in outcome.applied),
+        rejected={item.key: item.reason for item in outcome.rejected},
+        conflicts=tuple(outcome.conflicts),
         last_update=datetime.fromtimestamp(last, tz=timezone.utc) if last else None,
         error=state.browser_error,
     )

@@ -29,11 +29,9 @@ def test_nothing_is_an_edit_before_the_shared_state_has_been_read():
 
 def test_the_first_delivery_applies_shared_values_over_defaults_and_goes_live():
     state = ChannelState(tab_id="me")
-    applied, rejected = state.take_delivery(
-        delivery(1, {"zoom": (8, "s1")}), KEYS, {"zoom": 1}, []
-    )
-    assert [(a.key, a.value) for a in applied] == [("zoom", 8)]
-    assert rejected == []
+    out = state.take_delivery(delivery(1, {"zoom": (8, "s1")}), KEYS, {"zoom": 1}, [])
+    assert [(a.key, a.value) for a in out.applied] == [("zoom", 8)]
+    assert out.rejected == []
     assert state.live
 
 
@@ -53,31 +51,31 @@ def test_a_delivery_made_before_our_edit_was_written_does_not_revert_it():
     state = live_state({"zoom": 1})
     state.detect_edits(KEYS, {"zoom": 4})
     edit_id = state.edits["zoom"]["id"]
-    stale, _ = state.take_delivery(delivery(1, {"zoom": (2, "s2")}), KEYS, {"zoom": 4}, [])
-    assert stale == []
-    newer, _ = state.take_delivery(
+    stale = state.take_delivery(delivery(1, {"zoom": (2, "s2")}), KEYS, {"zoom": 4}, [])
+    assert stale.applied == []
+    newer = state.take_delivery(
         delivery(2, {"zoom": (7, "s9")}, {"zoom": edit_id}), KEYS, {"zoom": 4}, []
     )
-    assert [(a.key, a.value) for a in newer] == [("zoom", 7)]
+    assert [(a.key, a.value) for a in newer.applied] == [("zoom", 7)]
 
 
 def test_a_local_edit_wins_over_news_in_the_same_run():
     state = live_state({"zoom": 1})
     edited, _ = state.detect_edits(KEYS, {"zoom": 3})
-    applied, _ = state.take_delivery(
+    out = state.take_delivery(
         delivery(1, {"zoom": (9, "s5")}, {"zoom": state.edits["zoom"]["id"]}),
         KEYS,
         {"zoom": 3},
         edited,
     )
-    assert applied == []
+    assert out.applied == []
 
 
 def test_a_delivery_is_applied_once():
     state = live_state({"zoom": 1})
     d = delivery(1, {"zoom": (2, "s2")})
-    assert len(state.take_delivery(d, KEYS, {"zoom": 1}, [])[0]) == 1
-    assert state.take_delivery(d, KEYS, {"zoom": 1}, [])[0] == []
+    assert len(state.take_delivery(d, KEYS, {"zoom": 1}, []).applied) == 1
+    assert state.take_delivery(d, KEYS, {"zoom": 1}, []).applied == []
 
 
 def test_a_superseded_widget_value_is_put_back_not_published():
@@ -96,22 +94,42 @@ def test_a_superseded_widget_value_is_put_back_not_published():
 
 def test_wrong_typed_values_are_rejected_with_a_reason_and_not_applied():
     state = live_state({"zoom": 1})
-    applied, rejected = state.take_delivery(
-        delivery(1, {"zoom": ("high", "s2")}), KEYS, {"zoom": 1}, []
-    )
-    assert applied == []
-    assert [(r.key, r.reason) for r in rejected] == [("zoom", "expected a number")]
+    out = state.take_delivery(delivery(1, {"zoom": ("high", "s2")}), KEYS, {"zoom": 1}, [])
+    assert out.applied == []
+    assert [(r.key, r.reason) for r in out.rejected] == [("zoom", "expected a number")]
 
 
 def test_malformed_deliveries_are_ignored():
     state = live_state({"zoom": 1})
     for junk in [None, 3, "x", {"id": 5}, {"id": "z", "values": [1]}, {"id": "y", "values": {"zoom": 5}}]:
-        assert state.take_delivery(junk, KEYS, {"zoom": 1}, []) == ([], [])
+        out = state.take_delivery(junk, KEYS, {"zoom": 1}, [])
+        assert (out.applied, out.rejected, out.conflicts) == ([], [], [])
 
 
 def test_ranges_come_back_as_tuples():
     state = live_state({"range": (2, 8)})
-    applied, _ = state.take_delivery(
+    out = state.take_delivery(
         delivery(1, {"range": ([3, 9], "s2")}), ["range"], {"range": (2, 8)}, []
     )
-    assert applied[0].value == (3, 9)
+    assert out.applied[0].value == (3, 9)
+
+
+def test_edits_carry_the_stamp_they_were_based_on():
+    state = ChannelState(tab_id="me")
+    state.take_delivery(delivery(1, {"zoom": (1, "s1")}), KEYS, {"zoom": 0}, [])
+    state.detect_edits(KEYS, {"zoom": 5})
+    assert state.edits["zoom"]["base"] == "s1"
+
+
+def test_a_refused_edit_is_reported_once_and_the_stored_value_applied():
+    state = ChannelState(tab_id="me")
+    state.take_delivery(delivery(1, {"zoom": (1, "s1")}), KEYS, {"zoom": 0}, [])
+    state.detect_edits(KEYS, {"zoom": 5})
+    edit_id = state.edits["zoom"]["id"]
+    d = delivery(2, {"zoom": (9, "s2")}, {"zoom": edit_id})
+    d["conflicts"] = [{"key": "zoom", "id": edit_id, "mine": 5, "theirs": 9}]
+    out = state.take_delivery(d, KEYS, {"zoom": 5}, [])
+    assert [(c.key, c.mine, c.theirs) for c in out.conflicts] == [("zoom", 5, 9)]
+    assert [(a.key, a.value) for a in out.applied] == [("zoom", 9)]
+    d["id"] = "inst-3"
+    assert state.take_delivery(d, KEYS, {"zoom": 9}, []).conflicts == []

@@ -53,7 +53,15 @@ st.text(f"{a.channel},{b.channel},{a.tab_id != b.tab_id or a.tab_id == b.tab_id}
 
 
 def test_bad_arguments_raise_tabsync_errors():
-    for call in ['tabsync.sync("zoom")', "tabsync.sync([])", 'tabsync.sync(["a"], channel="a b")']:
+    calls = [
+        'tabsync.sync("zoom")',
+        "tabsync.sync([])",
+        'tabsync.sync(["a"], channel="a b")',
+        'tabsync.sync(["a"], ttl=0)',
+        'tabsync.sync(["a"], ttl="1h")',
+        'tabsync.sync(["a"], conflict="first")',
+    ]
+    for call in calls:
         at = run(
             "import streamlit as st\nimport streamlit_tabsync as tabsync\n"
             f"try:\n    {call}\nexcept tabsync.TabSyncError as exc:\n    st.text(str(exc))\n"
