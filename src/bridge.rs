@@ -11,7 +11,6 @@ use std::rc::{Rc, Weak};
 
 use gloo_events::EventListener;
 use gloo_timers::callback::Timeout;
-use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 use crate::browser::{now_ms, random_id, AckMemo, StorageChange, StorageTransport, WebLocks};
@@ -20,6 +19,9 @@ use crate::host::StreamlitHost;
 
 /// Smallest time between two deliveries to Streamlit, in ms (each delivery is one rerun).
 pub const MIN_DELIVERY_GAP_MS: u32 = 100;
+
+/// How often a failed write (storage full) is tried again, in ms.
+pub const RETRY_MS: u32 = 1_000;
 
 /// One running bridge. Dropping it removes every listener and cancels any pending delivery.
 pub struct Bridge {
@@ -30,6 +32,7 @@ pub struct Bridge {
     locks: Option<Rc<WebLocks>>,
     listeners: Vec<EventListener>,
     pending_flush: Option<Timeout>,
+    retry: Option<Timeout>,
     last_delivery_ms: Option<u64>,
     this: Weak<RefCell<Bridge>>,
 }
@@ -85,6 +88,7 @@ impl Bridge {
                 locks: WebLocks::open().map(Rc::new),
                 listeners: Vec::new(),
                 pending_flush: None,
+                retry: None,
                 last_delivery_ms: None,
                 this: this.clone(),
             })
@@ -134,7 +138,7 @@ impl Bridge {
         }
         match self.engine.begin_edits(&args) {
             Ok(pending) => pending.into_iter().for_each(|p| self.start_commit(p)),
-            Err(ArgsError::Unshareable) => self.engine.write_failed("value cannot be shared"),
+            Err(ArgsError::Unshareable) => self.engine.unshareable(),
             Err(_) => {}
         }
         self.schedule_delivery();
@@ -173,26 +177,52 @@ impl Bridge {
     fn carry_out(&mut self, effects: Vec<Effect>) {
         let Some(storage) = &self.storage else { return };
         for effect in effects {
-            let result = match &effect {
-                Effect::Write { key, text } => storage.write(key, text),
-                Effect::Remove { key } => {
-                    storage.remove(key);
-                    continue;
-                }
-            };
-            match result {
-                Ok(()) => self.engine.write_succeeded(),
-                Err(err) => self.engine.write_failed(&err.to_string()),
+            match effect {
+                Effect::Write { key, text } => match storage.write(&key, &text) {
+                    Ok(()) => self.engine.write_succeeded(&key),
+                    Err(err) => self.engine.write_failed(&key, &err.to_string()),
+                },
+                Effect::Remove { key } => storage.remove(&key),
             }
         }
+        self.schedule_retry();
+    }
+
+    /// While a write has failed (storage full), tries again every [`RETRY_MS`]; any storage
+    /// event (another tab freeing space) also triggers a try.
+    fn schedule_retry(&mut self) {
+        if !self.engine.has_unsaved() {
+            self.retry = None;
+            return;
+        }
+        if self.retry.is_some() {
+            return;
+        }
+        let weak = self.this.clone();
+        self.retry = Some(Timeout::new(RETRY_MS, move || {
+            with_bridge(&weak, |b| {
+                b.retry = None;
+                b.retry_unsaved();
+            })
+        }));
+    }
+
+    fn retry_unsaved(&mut self) {
+        let writes = self.engine.retry_unsaved(now_ms());
+        self.carry_out(writes);
+        self.schedule_delivery();
     }
 
     fn storage_changed(&mut self, change: StorageChange) {
         let now = now_ms();
-        let repair =
-            self.engine
-                .on_storage(change.key.as_deref(), change.new_value.as_deref(), now);
-        self.carry_out(repair.into_iter().collect());
+        let key = change.key.as_deref();
+        let repairs = self
+            .engine
+            .on_storage(key, change.new_value.as_deref(), now);
+        self.carry_out(repairs);
+        if self.engine.has_unsaved() {
+            self.retry_unsaved();
+        }
         self.schedule_delivery();
     }
 
@@ -235,8 +265,12 @@ impl Bridge {
         let Some(delivery) = self.engine.take_delivery() else {
             return;
         };
-        let serializer = serde_wasm_bindgen::Serializer::json_compatible();
-        if let Ok(value) = delivery.serialize(&serializer) {
+        // Built by the browser's JSON.parse from serde_json's text: every key becomes an own
+        // property (no setter runs), and the parser costs no wasm bytes.
+        let Ok(text) = serde_json::to_string(&delivery) else {
+            return;
+        };
+        if let Ok(value) = js_sys::JSON::parse(&text) {
             let _ = self.host.set_value(&value);
             self.last_delivery_ms = Some(now_ms());
         }

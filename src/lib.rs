@@ -9,6 +9,9 @@
 //!   Streamlit's component iframe protocol, and `bridge` wires them to the engine. The
 //!   module starts itself when loaded (`#[wasm_bindgen(start)]`).
 #![deny(missing_docs)]
+// Nothing the browser, the user or another tab controls may abort the module: no unwrap,
+// expect or panic outside tests (tests live in tests/, where these lints do not apply).
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 pub mod core;
 

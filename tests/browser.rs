@@ -319,3 +319,80 @@ async fn bridge_refuses_a_stale_edit_under_reject_and_reports_the_conflict() {
     );
     tabsync::bridge::stop();
 }
+
+#[wasm_bindgen_test]
+async fn after_another_script_clears_storage_the_bridge_writes_its_values_back() {
+    let inbox = ParentInbox::open();
+    let other = other_document_storage();
+    let (k, t) = entry("cl", "zoom", "6", 1_000, "first");
+    other.set_item(&k, &t).unwrap();
+    tabsync::bridge::start();
+    post_render(r#"{"ns":"cl","tab":"me","keys":["zoom"],"edits":{}}"#);
+    until("initial delivery", || inbox.values().len() == 1).await;
+
+    other.clear().unwrap();
+    until("the entry written back", || {
+        other.get_item(&k).unwrap().as_deref() == Some(t.as_str())
+    })
+    .await;
+    assert_eq!(
+        inbox.values().len(),
+        1,
+        "a clear makes no delivery (no rerun)"
+    );
+    tabsync::bridge::stop();
+}
+
+#[wasm_bindgen_test]
+async fn a_full_storage_degrades_the_writer_which_recovers_once_space_is_freed() {
+    let inbox = ParentInbox::open();
+    let other = other_document_storage();
+    other.clear().unwrap();
+    tabsync::bridge::start();
+    post_render(r#"{"ns":"qt","tab":"me","keys":["zoom"],"edits":{}}"#);
+    until("initial delivery", || inbox.values().len() == 1).await;
+
+    // Fill the origin's quota with other data, in chunks that shrink until nothing fits.
+    let mut chunk = "x".repeat(1 << 20);
+    let mut n = 0;
+    while !chunk.is_empty() {
+        if other.set_item(&format!("filler:{n}"), &chunk).is_ok() {
+            n += 1;
+        } else {
+            chunk.truncate(chunk.len() / 2);
+        }
+    }
+    post_render(r#"{"ns":"qt","tab":"me","keys":["zoom"],"edits":{"zoom":{"id":"me.1","v":12}}}"#);
+    until("a degraded delivery", || {
+        inbox
+            .values()
+            .last()
+            .is_some_and(|d| d["status"] == "degraded")
+    })
+    .await;
+    let degraded = inbox.values().last().cloned().unwrap();
+    assert!(
+        degraded["error"].as_str().unwrap().contains("Quota"),
+        "{degraded}"
+    );
+    assert_eq!(
+        degraded["values"]["zoom"]["v"], 12,
+        "the writer keeps its value"
+    );
+
+    for i in 0..n {
+        other.remove_item(&format!("filler:{i}")).unwrap();
+    }
+    until("live again", || {
+        inbox.values().last().is_some_and(|d| d["status"] == "live")
+    })
+    .await;
+    let stored = Envelope::decode(&other.get_item("tabsync:v1:qt:zoom").unwrap().unwrap()).unwrap();
+    assert_eq!(
+        stored.value,
+        serde_json::json!(12),
+        "the value reached storage after all"
+    );
+    other.clear().unwrap();
+    tabsync::bridge::stop();
+}

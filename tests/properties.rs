@@ -182,7 +182,7 @@ impl World {
                     return;
                 }
                 let now = self.wall(tab);
-                if let Some(repair) = self.engines[tab].on_storage(Some(&key), Some(&text), now) {
+                for repair in self.engines[tab].on_storage(Some(&key), Some(&text), now) {
                     self.write(tab, repair);
                 }
             }
@@ -204,7 +204,7 @@ impl World {
         while let Some(tab) = (0..self.queues.len()).find(|&t| !self.queues[t].is_empty()) {
             let (key, text) = self.queues[tab].pop_front().expect("not empty");
             let now = self.wall(tab);
-            if let Some(repair) = self.engines[tab].on_storage(Some(&key), Some(&text), now) {
+            for repair in self.engines[tab].on_storage(Some(&key), Some(&text), now) {
                 self.write(tab, repair);
             }
         }

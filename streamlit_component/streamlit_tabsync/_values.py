@@ -17,6 +17,29 @@ from .errors import UnshareableValueError
 #: the same cap on what it reads from storage.
 MAX_VALUE_BYTES = 64 * 1024
 
+#: Deepest nesting of lists and dicts in a shared value (the browser side's cap).
+MAX_DEPTH = 32
+
+# A dict key that a JS frame would turn into a prototype assignment: refused on both sides.
+_RESERVED_KEY = "__proto__"
+
+
+def _check_structure(key: str, value: Any) -> None:
+    stack = [(value, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict):
+            if _RESERVED_KEY in node:
+                raise UnshareableValueError(key, f"it has a {_RESERVED_KEY!r} dict key")
+            children = list(node.values())
+        elif isinstance(node, (list, tuple)):
+            children = list(node)
+        else:
+            continue
+        if depth + 1 > MAX_DEPTH:
+            raise UnshareableValueError(key, f"it nests deeper than {MAX_DEPTH} levels")
+        stack.extend((child, depth + 1) for child in children)
+
 
 def to_json_text(key: str, value: Any) -> str:
     """Encode ``value`` as canonical JSON text (sorted keys, no spaces).
@@ -27,7 +50,8 @@ def to_json_text(key: str, value: Any) -> str:
     Raises
     ------
     UnshareableValueError
-        If the value is not JSON data, holds a non-finite float, or is over the size cap.
+        If the value is not JSON data, holds a non-finite float, nests too deep, has a
+        ``"__proto__"`` dict key, or is over the size cap.
     """
     try:
         text = json.dumps(
@@ -35,6 +59,7 @@ def to_json_text(key: str, value: Any) -> str:
         )
     except (TypeError, ValueError) as exc:
         raise UnshareableValueError(key, f"it is not JSON data ({exc})") from None
+    _check_structure(key, value)
     if len(text.encode("utf-8")) > MAX_VALUE_BYTES:
         raise UnshareableValueError(
             key, f"its JSON encoding is over the {MAX_VALUE_BYTES}-byte cap"

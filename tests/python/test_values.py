@@ -16,6 +16,16 @@ def test_values_that_are_not_json_data_raise_naming_the_key(value):
         to_json_text("center", value)
 
 
+def test_values_too_deep_or_with_a_reserved_key_raise():
+    deep = 1
+    for _ in range(40):
+        deep = [deep]
+    with pytest.raises(UnshareableValueError, match="deeper"):
+        to_json_text("k", deep)
+    with pytest.raises(UnshareableValueError, match="__proto__"):
+        to_json_text("k", {"a": [{"__proto__": 1}]})
+
+
 def test_values_over_the_size_cap_raise():
     with pytest.raises(UnshareableValueError, match="cap"):
         to_json_text("k", "x" * MAX_VALUE_BYTES)

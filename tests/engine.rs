@@ -1,0 +1,326 @@
+//! Engine: render args and storage changes in, writes and deliveries out.
+
+use serde_json::{json, Value};
+use tabsync::core::*;
+
+fn args(tab: &str, edits: &[(&str, &str, Value)]) -> RenderArgs {
+    RenderArgs {
+        ns: "gis".into(),
+        tab: tab.into(),
+        keys: vec!["zoom".into(), "layers".into()],
+        edits: edits
+            .iter()
+            .map(|(k, id, v)| {
+                (
+                    k.to_string(),
+                    Edit {
+                        id: id.to_string(),
+                        v: v.clone(),
+                        base: None,
+                    },
+                )
+            })
+            .collect(),
+        ttl_ms: None,
+        conflict: ConflictPolicy::Lww,
+    }
+}
+
+fn stored(key: &str, value: Value, stamp: Stamp) -> (String, String) {
+    let env = Envelope {
+        ns: "gis".into(),
+        key: key.into(),
+        value,
+        stamp,
+        expires: None,
+    };
+    (env.storage_key(), env.encode())
+}
+
+#[test]
+fn first_render_delivers_the_stored_state() {
+    let mut e = Engine::new("i");
+    let a = args("tab1", &[]);
+    assert_eq!(e.configure(&a), Ok(true));
+    let (k, t) = stored("zoom", json!(7), Stamp::new(10, 0, "other"));
+    e.load(&k, &t, 100);
+    assert!(e.apply_edits(&a, 100, |_| None).unwrap().is_empty());
+    let d = e.take_delivery().expect("initial delivery");
+    assert_eq!(d.values["zoom"].v, json!(7));
+    assert!(e.take_delivery().is_none(), "no news, no second delivery");
+}
+
+#[test]
+fn an_edit_is_written_once_and_acked_without_a_delivery() {
+    let mut e = Engine::new("i");
+    let a = args("tab1", &[("zoom", "tab1.1", json!(5))]);
+    e.configure(&a).unwrap();
+    e.take_delivery();
+    let writes = e.apply_edits(&a, 100, |_| None).unwrap();
+    assert_eq!(writes.len(), 1);
+    let Effect::Write { key, text } = &writes[0] else {
+        panic!("a write")
+    };
+    assert_eq!(key, &storage_key("gis", "zoom"));
+    assert_eq!(Envelope::decode(text).unwrap().value, json!(5));
+    assert!(
+        e.take_delivery().is_none(),
+        "the writer gets no delivery of its own write"
+    );
+    assert!(
+        e.apply_edits(&a, 200, |_| None).unwrap().is_empty(),
+        "the same edit is not rewritten"
+    );
+    assert_eq!(e.acks()["zoom"], "tab1.1");
+}
+
+#[test]
+fn a_local_edit_beats_everything_seen_before_it() {
+    let mut e = Engine::new("i");
+    let a = args("tab1", &[]);
+    e.configure(&a).unwrap();
+    let (k, t) = stored("zoom", json!(9), Stamp::new(5_000, 3, "fast"));
+    assert_eq!(e.on_storage(Some(&k), Some(&t), 1_000), vec![]);
+    assert!(e.has_news());
+    let b = args("tab1", &[("zoom", "tab1.1", json!(2))]);
+    let writes = e.apply_edits(&b, 1_000, |_| None).unwrap();
+    let Effect::Write { text, .. } = &writes[0] else {
+        panic!("a write")
+    };
+    assert!(Envelope::decode(text).unwrap().stamp > Stamp::new(5_000, 3, "fast"));
+}
+
+#[test]
+fn stale_duplicate_foreign_and_invalid_events_make_no_delivery() {
+    let mut e = Engine::new("i");
+    let a = args("tab1", &[]);
+    e.configure(&a).unwrap();
+    e.take_delivery();
+    let (k, new) = stored("zoom", json!(2), Stamp::new(20, 0, "b"));
+    let (_, old) = stored("zoom", json!(1), Stamp::new(10, 0, "b"));
+    assert_eq!(e.on_storage(Some(&k), Some(&new), 30), vec![]);
+    assert!(e.take_delivery().is_some());
+    assert_eq!(e.on_storage(Some(&k), Some(&new), 30), vec![], "duplicate");
+    let repair = Effect::Write {
+        key: k.clone(),
+        text: new.clone(),
+    };
+    let stale = e.on_storage(Some(&k), Some(&old), 30);
+    assert_eq!(
+        stale,
+        vec![repair],
+        "a stale entry is overwritten with the newer one"
+    );
+    let foreign = e.on_storage(Some("tabsync:v1:other:zoom"), Some(&new), 30);
+    assert_eq!(foreign, vec![], "other namespace");
+    let garbage = e.on_storage(Some(&k), Some("{garbage"), 30);
+    assert_eq!(garbage, vec![], "invalid");
+    assert!(e.take_delivery().is_none());
+    assert_eq!(e.ignored(), 1);
+}
+
+#[test]
+fn a_clear_or_removal_takes_nothing_and_storage_is_reseeded() {
+    let mut e = Engine::new("i");
+    e.configure(&args("tab1", &[])).unwrap();
+    let (kz, tz) = stored("zoom", json!(2), Stamp::new(20, 0, "b"));
+    let (kl, tl) = stored("layers", json!(["a"]), Stamp::new(21, 0, "b"));
+    e.on_storage(Some(&kz), Some(&tz), 30);
+    e.on_storage(Some(&kl), Some(&tl), 30);
+    e.take_delivery();
+    let reseed = e.on_storage(None, None, 40);
+    let mut keys: Vec<_> = reseed
+        .iter()
+        .map(|w| match w {
+            Effect::Write { key, text } => (key.clone(), text.clone()),
+            other => panic!("unexpected {other:?}"),
+        })
+        .collect();
+    keys.sort();
+    assert_eq!(keys, vec![(kl.clone(), tl), (kz.clone(), tz.clone())]);
+    let removal = e.on_storage(Some(&kz), None, 40);
+    assert_eq!(removal, vec![Effect::Write { key: kz, text: tz }]);
+    assert!(e.take_delivery().is_none(), "a clear is no news");
+    assert_eq!(e.replica().len(), 2);
+}
+
+#[test]
+fn failed_writes_degrade_the_status_and_are_retried_until_they_succeed() {
+    let mut e = Engine::new("i");
+    let a = args("tab1", &[("zoom", "tab1.1", json!(4))]);
+    e.configure(&a).unwrap();
+    e.take_delivery();
+    let writes = e.apply_edits(&a, 100, |_| None).unwrap();
+    let Effect::Write { key, text } = writes[0].clone() else {
+        panic!("a write")
+    };
+    e.write_failed(&key, "QuotaExceededError: full");
+    let d = e.take_delivery().expect("the failure is news");
+    assert_eq!(
+        (d.status, d.error.as_deref()),
+        ("degraded", Some("QuotaExceededError: full"))
+    );
+    assert_eq!(d.values["zoom"].v, json!(4), "the writer keeps its value");
+    assert_eq!(
+        e.retry_unsaved(200),
+        vec![Effect::Write {
+            key: key.clone(),
+            text
+        }]
+    );
+    e.write_succeeded(&key);
+    assert!(!e.has_unsaved());
+    assert_eq!(e.take_delivery().expect("recovery is news").status, "live");
+}
+
+#[test]
+fn an_edit_is_stamped_above_the_stored_entry_even_before_its_event_arrives() {
+    let mut e = Engine::new("i");
+    let a = args("slow", &[("zoom", "slow.1", json!(1))]);
+    e.configure(&a).unwrap();
+    let (k, t) = stored("zoom", json!(5), Stamp::new(9_000, 0, "fast"));
+    let writes = e
+        .apply_edits(&a, 1_000, |key| (key == k).then(|| t.clone()))
+        .unwrap();
+    let Effect::Write { text, .. } = &writes[0] else {
+        panic!("a write")
+    };
+    assert!(Envelope::decode(text).unwrap().stamp > Stamp::new(9_000, 0, "fast"));
+}
+
+#[test]
+fn unbound_keys_are_kept_but_not_delivered() {
+    let mut e = Engine::new("i");
+    e.configure(&args("tab1", &[])).unwrap();
+    e.take_delivery();
+    let (k, t) = stored("other", json!(1), Stamp::new(20, 0, "b"));
+    assert_eq!(e.on_storage(Some(&k), Some(&t), 30), vec![]);
+    assert!(e.take_delivery().is_none());
+}
+
+#[test]
+fn restored_acks_stop_a_new_instance_rewriting_old_edits() {
+    let mut first = Engine::new("one");
+    let a = args("tab1", &[("zoom", "tab1.4", json!(3))]);
+    first.configure(&a).unwrap();
+    assert_eq!(first.apply_edits(&a, 10, |_| None).unwrap().len(), 1);
+    let mut second = Engine::new("two");
+    second.restore_acks(first.acks().clone());
+    second.configure(&a).unwrap();
+    assert!(second.apply_edits(&a, 20, |_| None).unwrap().is_empty());
+}
+
+#[test]
+fn unshareable_edits_are_reported_not_written() {
+    let mut e = Engine::new("i");
+    let deep = (0..40).fold(json!(1), |v, _| json!([v]));
+    let a = args("tab1", &[("zoom", "tab1.1", deep)]);
+    e.configure(&a).unwrap();
+    assert_eq!(e.apply_edits(&a, 10, |_| None), Err(ArgsError::Unshareable));
+}
+
+#[test]
+fn bad_names_in_args_are_refused() {
+    let mut e = Engine::new("i");
+    let mut a = args("tab1", &[]);
+    a.ns = "no:colons".into();
+    assert_eq!(e.configure(&a), Err(ArgsError::BadName));
+}
+
+#[test]
+fn expired_entries_are_ignored_and_removed() {
+    let mut e = Engine::new("i");
+    let mut a = args("tab1", &[]);
+    a.ttl_ms = Some(1_000);
+    e.configure(&a).unwrap();
+    let (k, t) = stored("zoom", json!(3), Stamp::new(5_000, 0, "b"));
+    assert_eq!(
+        e.load(&k, &t, 6_000),
+        Some(Effect::Remove { key: k.clone() })
+    );
+    assert!(
+        e.replica().get("zoom").is_none(),
+        "an expired value is never resurrected"
+    );
+    assert_eq!(
+        e.load(&k, &t, 5_999),
+        None,
+        "still fresh a millisecond earlier"
+    );
+    assert!(e.replica().get("zoom").is_some());
+}
+
+#[test]
+fn a_writer_ttl_travels_with_the_entry() {
+    let mut writer = Engine::new("w");
+    let mut a = args("w", &[("zoom", "w.1", json!(2))]);
+    a.ttl_ms = Some(500);
+    writer.configure(&a).unwrap();
+    let writes = writer.apply_edits(&a, 10_000, |_| None).unwrap();
+    let Effect::Write { key, text } = &writes[0] else {
+        panic!("a write")
+    };
+    assert_eq!(Envelope::decode(text).unwrap().expires, Some(10_500));
+    let mut reader = Engine::new("r");
+    reader.configure(&args("r", &[])).unwrap();
+    assert_eq!(
+        reader.load(key, text, 10_600),
+        Some(Effect::Remove { key: key.clone() })
+    );
+}
+
+fn reject_args(tab: &str, id: &str, v: Value, base: Option<&Stamp>) -> RenderArgs {
+    let mut a = args(tab, &[("zoom", id, v)]);
+    a.conflict = ConflictPolicy::Reject;
+    if let Some(edit) = a.edits.get_mut("zoom") {
+        edit.base = base.map(Stamp::to_string);
+    }
+    a
+}
+
+#[test]
+fn under_reject_an_edit_on_a_replaced_value_is_refused_and_reported() {
+    let mut e = Engine::new("i");
+    let base = Stamp::new(10, 0, "x");
+    let a = reject_args("me", "me.1", json!(5), Some(&base));
+    e.configure(&a).unwrap();
+    e.take_delivery();
+    let pending = e.begin_edits(&a).unwrap();
+    assert!(pending[0].compare);
+    assert!(
+        e.begin_edits(&a).unwrap().is_empty(),
+        "in flight edits are not taken twice"
+    );
+    let (_, theirs) = stored("zoom", json!(9), Stamp::new(20, 0, "other"));
+    let p = pending.into_iter().next().unwrap();
+    assert_eq!(e.commit(p, Some(&theirs), 30), None);
+    let d = e.take_delivery().expect("the conflict is delivered");
+    assert_eq!(d.values["zoom"].v, json!(9));
+    assert_eq!(d.acks["zoom"], "me.1");
+    assert_eq!(d.conflicts.len(), 1);
+    assert_eq!(
+        (d.conflicts[0].mine.clone(), d.conflicts[0].theirs.clone()),
+        (json!(5), json!(9))
+    );
+}
+
+#[test]
+fn under_reject_an_edit_on_the_current_value_or_our_own_write_is_written() {
+    let mut e = Engine::new("i");
+    let base = Stamp::new(10, 0, "x");
+    let a = reject_args("me", "me.1", json!(5), Some(&base));
+    e.configure(&a).unwrap();
+    let (_, same) = stored("zoom", json!(1), base.clone());
+    let p = e.begin_edits(&a).unwrap().remove(0);
+    let Some(Effect::Write { text, .. }) = e.commit(p, Some(&same), 30) else {
+        panic!("written")
+    };
+    // The next edit is still based on `base` (our own write is never delivered back), but
+    // storage holds our own write: not a conflict.
+    let b = reject_args("me", "me.2", json!(6), Some(&base));
+    let p = e.begin_edits(&b).unwrap().remove(0);
+    assert!(matches!(
+        e.commit(p, Some(&text), 40),
+        Some(Effect::Write { .. })
+    ));
+}
