@@ -127,6 +127,8 @@ pub struct Conflict {
 pub struct Delivery {
     /// Unique id, so Streamlit applies a delivery once.
     pub id: String,
+    /// The namespace the values belong to (a delivery for another is ignored).
+    pub ns: String,
     /// `live`, `degraded` or `blocked`.
     pub status: &'static str,
     /// Newest value of every bound key that has one.
@@ -605,6 +607,7 @@ impl Engine {
             .collect();
         Some(Delivery {
             id: format!("{}-{}", self.instance, self.deliveries),
+            ns: config.ns.clone(),
             status: self.status.as_str(),
             values,
             acks,

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from ._state import Conflict
 from ._sync import ConflictPolicy, SyncInfo, SyncStatus, sync
+from ._validate import Validator
 from ._values import MAX_VALUE_BYTES
 from .errors import (
     FrontendNotBuiltError,
@@ -31,6 +32,7 @@ __all__ = [
     "SyncStatus",
     "Conflict",
     "ConflictPolicy",
+    "Validator",
     "MAX_VALUE_BYTES",
     "TabSyncError",
     "WidgetAlreadyCreatedError",

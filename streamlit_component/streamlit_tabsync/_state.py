@@ -30,7 +30,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
-from ._values import coerce_like, to_json_text
+from ._validate import Validator, check
+from ._values import coerce_like, to_json_text, untag
 
 
 @dataclass
@@ -91,6 +92,8 @@ class Outcome:
 class ChannelState:
     """Bookkeeping of one ``sync`` call in one tab (kept in ``st.session_state``)."""
 
+    #: The namespace (channel, or user-scoped channel) this state belongs to.
+    namespace: str = ""
     #: Random id of this tab, also the tie-breaker of its stamps.
     tab_id: str = field(default_factory=lambda: secrets.token_hex(6))
     known: dict[str, Known] = field(default_factory=dict)
@@ -162,6 +165,7 @@ class ChannelState:
         keys: Sequence[str],
         current: Mapping[str, Any],
         edited: Sequence[str],
+        validators: Mapping[str, Validator] | None = None,
     ) -> Outcome:
         """Work out which values of a delivery to apply to this tab.
 
@@ -177,6 +181,8 @@ class ChannelState:
         edited
             Keys edited locally in this run: a local edit wins over news in the same run,
             because the browser side stamps it after everything it has seen.
+        validators
+            Per-key validators replacing the default type check.
 
         Returns
         -------
@@ -189,6 +195,8 @@ class ChannelState:
         delivery_id = delivery.get("id")
         if not isinstance(delivery_id, str) or delivery_id == self.last_delivery:
             return outcome
+        if self.namespace and delivery.get("ns") != self.namespace:
+            return outcome  # made for another namespace (the user or channel changed)
         self.last_delivery = delivery_id
         status = delivery.get("status")
         self.browser_status = status if isinstance(status, str) else "live"
@@ -215,7 +223,8 @@ class ChannelState:
             known = self.known.get(key)
             if known is not None and stamp is not None and known.stamp == stamp:
                 continue
-            ok, shaped = coerce_like(entry["v"], current.get(key))
+            validator = validators.get(key) if validators else None
+            ok, shaped = check(untag(entry["v"]), current.get(key), validator)
             if not ok:
                 rejected.append(Rejected(key, str(shaped)))
                 continue
@@ -255,8 +264,9 @@ class ChannelState:
             self.reported_conflicts.add(edit_id)
             current_shape = self.known.get(key)
             like = json.loads(current_shape.text) if current_shape else None
-            mine = coerce_like(item.get("mine"), like)
-            theirs = coerce_like(item.get("theirs"), like)
+            like = untag(like)
+            mine = coerce_like(untag(item.get("mine")), like)
+            theirs = coerce_like(untag(item.get("theirs")), like)
             found.append(
                 Conflict(
                     key,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Literal
@@ -15,6 +15,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from ._component import component_func
 from ._state import ChannelState, Conflict
+from ._validate import Validator
 from .errors import TabSyncError, WidgetAlreadyCreatedError
 
 ConflictPolicy = Literal["lww", "reject"]
@@ -80,24 +81,60 @@ def _default_channel() -> str:
     return "app-" + hashlib.sha256(path.encode("utf-8")).hexdigest()[:12]
 
 
-def _check_keys(keys: Sequence[str]) -> list[str]:
-    if isinstance(keys, str) or not isinstance(keys, Sequence):
+def _check_keys(keys: Sequence[str] | Mapping[str, Validator | None]) -> dict[str, Validator | None]:
+    """The bound keys with their validators (``None``: the default type check)."""
+    if isinstance(keys, Mapping):
+        pairs = list(keys.items())
+    elif isinstance(keys, str) or not isinstance(keys, Sequence):
         raise TabSyncError("keys must be a list of session_state key names, e.g. ['zoom']")
-    checked = list(keys)
-    if not checked:
+    else:
+        pairs = [(k, None) for k in keys]
+    if not pairs:
         raise TabSyncError("keys must name at least one session_state key")
-    for key in checked:
+    checked: dict[str, Validator | None] = {}
+    for key, validator in pairs:
         if not isinstance(key, str) or not key:
             raise TabSyncError(f"every key must be a non-empty string, got {key!r}")
-    if len(set(checked)) != len(checked):
-        raise TabSyncError("keys must not repeat")
+        if key in checked:
+            raise TabSyncError(f"keys must not repeat, {key!r} does")
+        if validator is not None and not callable(validator):
+            raise TabSyncError(
+                f"the validator of {key!r} must be a type or a callable, got {validator!r}"
+            )
+        checked[key] = validator
     return checked
 
 
+def _user_id(user: Any) -> str:
+    """A stable id for ``user``: a string, or a mapping like ``st.user`` (email, else sub)."""
+    if isinstance(user, str):
+        if not user:
+            raise TabSyncError("user must not be empty")
+        return user
+    getter = getattr(user, "get", None)
+    if callable(getter):
+        if getter("is_logged_in") is False:
+            return "\0anonymous"
+        for field_name in ("email", "sub", "id"):
+            value = getter(field_name)
+            if isinstance(value, str) and value:
+                return value
+    raise TabSyncError(
+        "user must be a string id or a mapping with an 'email' or 'sub' (such as st.user)"
+    )
+
+
+def _scoped(namespace: str, user: Any) -> str:
+    """The namespace of ``user`` within ``namespace``: only a hash of the id is stored."""
+    digest = hashlib.sha256(f"{namespace}\0{_user_id(user)}".encode("utf-8")).hexdigest()
+    return "u-" + digest[:32]
+
+
 def sync(
-    keys: Sequence[str],
+    keys: Sequence[str] | Mapping[str, Validator | None],
     *,
     channel: str | None = None,
+    user: Any = None,
     ttl: float | None = None,
     conflict: ConflictPolicy = "lww",
     on_conflict: Callable[[str, Any, Any], None] | None = None,
@@ -110,11 +147,18 @@ def sync(
 
     Parameters
     ----------
-    keys : sequence of str
-        The session state keys to share (usually widget keys).
+    keys : sequence of str, or mapping of str to validator
+        The session state keys to share (usually widget keys). As a mapping, each key's
+        validator decides which values from other tabs it accepts: a type (``int``,
+        ``str``, ...), a pydantic model class, or a callable returning a bool; ``None``
+        keeps the default check (the JSON type of the key's current value).
     channel : str, optional
         Namespace of the shared state: letters, digits, ``_``, ``.`` and ``-``, at most 64.
         Defaults to one namespace per app (derived from the main script's path).
+    user : str or mapping, optional
+        Scope the shared state to a signed-in user: a user id, or ``st.user``. Tabs of
+        different users never see each other's values, even in one browser. Only a hash of
+        the id is stored.
     ttl : float, optional
         Time to live of shared values, in seconds. Values written longer ago are ignored
         when read and removed from storage, so a tab opened later never brings them back.
@@ -146,12 +190,14 @@ def sync(
     TabSyncError
         If ``keys`` or ``channel`` is malformed.
     """
-    bound = _check_keys(keys)
-    namespace = channel if channel is not None else _default_channel()
-    if not isinstance(namespace, str) or not _CHANNEL_RE.match(namespace):
+    validators = _check_keys(keys)
+    bound = list(validators)
+    channel_name = channel if channel is not None else _default_channel()
+    if not isinstance(channel_name, str) or not _CHANNEL_RE.match(channel_name):
         raise TabSyncError(
-            f"channel must be 1-64 letters, digits, '_', '.' or '-', got {namespace!r}"
+            f"channel must be 1-64 letters, digits, '_', '.' or '-', got {channel_name!r}"
         )
+    namespace = channel_name if user is None else _scoped(channel_name, user)
     if conflict not in ("lww", "reject"):
         raise TabSyncError(f'conflict must be "lww" or "reject", got {conflict!r}')
     ttl_ms: int | None = None
@@ -159,7 +205,7 @@ def sync(
         if isinstance(ttl, bool) or not isinstance(ttl, (int, float)) or not ttl > 0:
             raise TabSyncError(f"ttl must be a positive number of seconds, got {ttl!r}")
         ttl_ms = math.ceil(ttl * 1000)
-    component_key = key if key is not None else f"tabsync:{namespace}"
+    component_key = key if key is not None else f"tabsync:{channel_name}"
 
     ctx = get_script_run_ctx()
     if ctx is not None:
@@ -169,10 +215,11 @@ def sync(
                 raise WidgetAlreadyCreatedError(bound_key)
 
     session = st.session_state
-    state_key = _STATE_PREFIX + component_key
+    # Per namespace: a tab whose user changes starts afresh, keeping nothing of the last one.
+    state_key = f"{_STATE_PREFIX}{component_key}:{namespace}"
     state = session.get(state_key)
     if not isinstance(state, ChannelState):
-        state = ChannelState()
+        state = ChannelState(namespace=namespace)
         session[state_key] = state
 
     current = {k: session[k] for k in bound if k in session}
@@ -181,7 +228,7 @@ def sync(
         session[item.key] = item.value
         current[item.key] = item.value
     delivery = session.get(component_key)
-    outcome = state.take_delivery(delivery, bound, current, edited)
+    outcome = state.take_delivery(delivery, bound, current, edited, validators)
     for item in outcome.applied:
         session[item.key] = item.value
     if on_conflict is not None:
@@ -204,7 +251,7 @@ def sync(
     last = state.last_update
     return SyncInfo(
         tab_id=state.tab_id,
-        channel=namespace,
+        channel=channel_name,
         status=status,
         applied=tuple(item.key for item in outcome.applied),
         rejected={item.key: item.reason for item in outcome.rejected},

@@ -1,12 +1,15 @@
 """Conversion between Python values in ``st.session_state`` and the JSON shared between tabs.
 
-Values travel as JSON. Going out, tuples become lists; coming back, a list is turned into a
-tuple where the tab's current value is a tuple (a range slider's value), and numbers follow
-the current value's int/float kind, so widgets get the types they were created with.
+Values travel as JSON. Going out, tuples become lists and dates, times and datetimes become
+tagged objects (``{"$date": "2026-11-25"}``); coming back, tags become those types again, a
+list is turned into a tuple where the tab's current value is a tuple (a range slider's
+value), and numbers follow the current value's int/float kind, so widgets get the types they
+were created with.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
 from typing import Any
@@ -41,6 +44,44 @@ def _check_structure(key: str, value: Any) -> None:
         stack.extend((child, depth + 1) for child in children)
 
 
+_TAGS: dict[str, Any] = {
+    "$datetime": dt.datetime.fromisoformat,
+    "$date": dt.date.fromisoformat,
+    "$time": dt.time.fromisoformat,
+}
+
+
+def _tag(value: Any) -> Any:
+    """``json.dumps`` hook: dates, times and datetimes as tagged ISO strings."""
+    if isinstance(value, dt.datetime):
+        return {"$datetime": value.isoformat()}
+    if isinstance(value, dt.date):
+        return {"$date": value.isoformat()}
+    if isinstance(value, dt.time):
+        return {"$time": value.isoformat()}
+    raise TypeError(f"{type(value).__name__} is not JSON data")
+
+
+def untag(value: Any) -> Any:
+    """Turn tagged objects back into dates, times and datetimes, at any depth.
+
+    A tag that does not parse is left as it is (and then fails the type check).
+    """
+    if isinstance(value, list):
+        return [untag(item) for item in value]
+    if isinstance(value, dict):
+        if len(value) == 1:
+            (tag, text), = value.items()
+            parse = _TAGS.get(tag)
+            if parse is not None and isinstance(text, str):
+                try:
+                    return parse(text)
+                except ValueError:
+                    return value
+        return {k: untag(v) for k, v in value.items()}
+    return value
+
+
 def to_json_text(key: str, value: Any) -> str:
     """Encode ``value`` as canonical JSON text (sorted keys, no spaces).
 
@@ -55,7 +96,12 @@ def to_json_text(key: str, value: Any) -> str:
     """
     try:
         text = json.dumps(
-            value, sort_keys=True, separators=(",", ":"), allow_nan=False, ensure_ascii=False
+            value,
+            sort_keys=True,
+            separators=(",", ":"),
+            allow_nan=False,
+            ensure_ascii=False,
+            default=_tag,
         )
     except (TypeError, ValueError) as exc:
         raise UnshareableValueError(key, f"it is not JSON data ({exc})") from None
@@ -89,6 +135,11 @@ def coerce_like(remote: Any, current: Any) -> tuple[bool, Any]:
     """
     if current is None:
         return True, remote
+    for kind in (dt.datetime, dt.date, dt.time):
+        if isinstance(current, kind):
+            if isinstance(remote, kind) and (kind is not dt.date or not isinstance(remote, dt.datetime)):
+                return True, remote
+            return False, f"expected a {kind.__name__}"
     if isinstance(current, bool):
         if isinstance(remote, bool):
             return True, remote

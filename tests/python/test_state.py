@@ -106,6 +106,76 @@ def test_malformed_deliveries_are_ignored():
         assert (out.applied, out.rejected, out.conflicts) == ([], [], [])
 
 
+def test_a_delivery_for_another_namespace_is_ignored():
+    state = ChannelState(tab_id="me", namespace="u-bob")
+    d = delivery(1, {"zoom": (8, "s1")})
+    d["ns"] = "u-alice"
+    out = state.take_delivery(d, KEYS, {"zoom": 1}, [])
+    assert out.applied == [] and not state.live
+    d["ns"] = "u-bob"
+    assert [a.value for a in state.take_delivery(d, KEYS, {"zoom": 1}, []).applied] == [8]
+
+
+def test_dates_times_and_datetimes_travel_tagged_and_come_back_typed():
+    import datetime as dt
+
+    state = live_state({"day": dt.date(2026, 1, 1), "span": (dt.date(2026, 1, 1), dt.date(2026, 1, 2))})
+    keys = ["day", "span", "at", "when"]
+    current = {
+        "day": dt.date(2026, 1, 1),
+        "span": (dt.date(2026, 1, 1), dt.date(2026, 1, 2)),
+        "at": dt.time(9, 30),
+        "when": dt.datetime(2026, 1, 1, 12, 0),
+    }
+    state.detect_edits(keys, current)
+    state.detect_edits(keys, {**current, "day": dt.date(2026, 5, 4)})
+    assert state.edits["day"]["v"] == {"$date": "2026-05-04"}
+    out = state.take_delivery(
+        delivery(
+            1,
+            {
+                "span": ([{"$date": "2026-02-01"}, {"$date": "2026-02-09"}], "s1"),
+                "at": ({"$time": "10:15:00"}, "s2"),
+                "when": ({"$datetime": "2026-03-01T08:00:00"}, "s3"),
+            },
+        ),
+        keys,
+        current,
+        [],
+    )
+    got = {a.key: a.value for a in out.applied}
+    assert got == {
+        "span": (dt.date(2026, 2, 1), dt.date(2026, 2, 9)),
+        "at": dt.time(10, 15),
+        "when": dt.datetime(2026, 3, 1, 8, 0),
+    }
+    wrong = state.take_delivery(delivery(2, {"at": ("10:15", "s9")}), keys, current, [])
+    assert [r.reason for r in wrong.rejected] == ["expected a time"]
+
+
+def test_validators_replace_the_default_type_check_and_never_raise():
+    state = live_state({"zoom": 1, "title": "a", "n": 1})
+    keys = ["zoom", "title", "n"]
+
+    def boom(value):
+        raise RuntimeError("bad")
+
+    validators = {"zoom": lambda v: isinstance(v, int) and 1 <= v <= 20, "title": str, "n": boom}
+    out = state.take_delivery(
+        delivery(1, {"zoom": (99, "s1"), "title": (5, "s2"), "n": (2, "s3")}),
+        keys,
+        {"zoom": 1, "title": "a", "n": 1},
+        [],
+        validators,
+    )
+    assert out.applied == []
+    assert out.rejected and {r.key for r in out.rejected} == {"zoom", "title", "n"}
+    reasons = {r.key: r.reason for r in out.rejected}
+    assert reasons["title"] == "expected str" and "RuntimeError" in reasons["n"]
+    ok = state.take_delivery(delivery(2, {"zoom": (7, "s4")}), keys, {"zoom": 1}, [], validators)
+    assert [(a.key, a.value) for a in ok.applied] == [("zoom", 7)]
+
+
 def test_ranges_come_back_as_tuples():
     state = live_state({"range": (2, 8)})
     out = state.take_delivery(

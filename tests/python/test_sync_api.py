@@ -79,3 +79,32 @@ st.text(tabsync.sync(["x"]).channel)
     first, second = run(script), run(script)
     assert first.text[0].value == second.text[0].value
     assert first.text[0].value.startswith("app-")
+
+
+def test_user_scopes_get_their_own_namespace_holding_only_a_hash():
+    from streamlit_tabsync._sync import _scoped
+
+    alice = _scoped("gis", "alice@example.com")
+    bob = _scoped("gis", {"is_logged_in": True, "email": "bob@example.com"})
+    assert alice != bob
+    assert alice == _scoped("gis", "alice@example.com")
+    assert alice != _scoped("other", "alice@example.com")
+    assert "alice" not in alice and "example" not in alice
+    assert _scoped("gis", {"is_logged_in": False}) not in (alice, bob)
+
+
+def test_a_pydantic_model_can_validate_a_key():
+    import pydantic
+
+    from streamlit_tabsync._validate import check
+
+    class View(pydantic.BaseModel):
+        lat: float
+        lon: float
+
+    assert check({"lat": 1.0, "lon": 2.0}, {"lat": 0.0, "lon": 0.0}, View) == (
+        True,
+        {"lat": 1.0, "lon": 2.0},
+    )
+    ok, reason = check({"lat": "north"}, {"lat": 0.0, "lon": 0.0}, View)
+    assert not ok and "ValidationError" in reason
