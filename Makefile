@@ -20,6 +20,7 @@ help:
 	@echo "make demo   - install what is missing, build, serve examples/dashboard.py on :$(DEMO_PORT)"
 	@echo "make test   - install what is missing, build, run every test layer"
 	@echo "make build  - build the WASM bridge and the frontend bundle into the Python package"
+	@echo "make bench  - latency, burst, bundle, start-up and memory figures (bench/results.json)"
 	@echo "make setup  - only install what is missing"
 
 setup: setup-rust setup-browser setup-node setup-python
@@ -92,6 +93,10 @@ test-wheel: setup-python build
 test-e2e: setup-python setup-browser build
 	@echo "==> end-to-end tests (real Streamlit server, several tabs of headless Chromium)"
 	$(PY) -m pytest tests/e2e -q
+
+bench: setup-python setup-browser build
+	@echo "==> benchmarks (real Streamlit server, headless Chromium) -> bench/results.json"
+	$(PY) bench/run.py
 
 clean:
 	rm -rf target $(PKG) $(BUILD_DIR) frontend/node_modules $(VENV) streamlit_component/dist
