@@ -105,6 +105,21 @@ def _check_keys(keys: Sequence[str] | Mapping[str, Validator | None]) -> dict[st
     return checked
 
 
+def _assigned_by_api(keys: Sequence[str]) -> set[str]:
+    """Keys assigned through the Session State API since the last run (callbacks included).
+
+    Uses Streamlit's session state object; if its shape ever changes, no key counts as
+    assigned, which only loses the exception for "reset"-style callbacks.
+    """
+    try:
+        from streamlit.runtime.state import get_session_state
+
+        state = get_session_state()
+        return {k for k in keys if state.is_new_state_value(k)}
+    except Exception:  # noqa: BLE001 - private API: degrade, never raise in the script
+        return set()
+
+
 def _user_id(user: Any) -> str:
     """A stable id for ``user``: a string, or a mapping like ``st.user`` (email, else sub)."""
     if isinstance(user, str):
@@ -223,11 +238,11 @@ def sync(
         session[state_key] = state
 
     current = {k: session[k] for k in bound if k in session}
-    edited, restore = state.detect_edits(bound, current)
+    delivery = session.get(component_key)
+    edited, restore = state.detect_edits(bound, current, _assigned_by_api(bound))
     for item in restore:
         session[item.key] = item.value
         current[item.key] = item.value
-    delivery = session.get(component_key)
     outcome = state.take_delivery(delivery, bound, current, edited, validators)
     for item in outcome.applied:
         session[item.key] = item.value

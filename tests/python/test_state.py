@@ -1,6 +1,8 @@
 """The per-tab bookkeeping: what counts as a local edit, what a delivery applies."""
 
-from streamlit_tabsync._state import ChannelState
+import time
+
+from streamlit_tabsync._state import SUPERSEDED_WINDOW_S, ChannelState
 
 KEYS = ["zoom", "layers"]
 
@@ -78,17 +80,41 @@ def test_a_delivery_is_applied_once():
     assert state.take_delivery(d, KEYS, {"zoom": 1}, []).applied == []
 
 
+def applied_state():
+    """A live tab that has just applied zoom 1 -> 2 and range (2, 8) -> (3, 9) from others."""
+    state = live_state({"zoom": 1, "range": (2, 8)})
+    current = {"zoom": 1, "range": (2, 8)}
+    state.take_delivery(
+        delivery(1, {"zoom": (2, "s2"), "range": ([3, 9], "s3")}), ["zoom", "range"], current, []
+    )
+    return state, ["zoom", "range"], current
+
+
 def test_a_superseded_widget_value_is_put_back_not_published():
-    state = live_state({"zoom": 1})
-    state.take_delivery(delivery(1, {"zoom": (2, "s2")}), KEYS, {"zoom": 1}, [])
-    # The browser had not drawn 2 yet when it asked for the next run: it still says 1.
-    edited, restore = state.detect_edits(KEYS, {"zoom": 1})
+    state, keys, current = applied_state()
+    # A rerun requested before the browser had drawn the applied run: it still says 1.
+    edited, restore = state.detect_edits(keys, current)
     assert edited == []
-    assert [(r.key, r.value) for r in restore] == [("zoom", 2)]
+    assert [(r.key, r.value) for r in restore] == [("zoom", 2), ("range", (3, 9))]
     # Once the browser shows 2, going back to 1 is a real edit.
-    state.detect_edits(KEYS, {"zoom": 2})
-    edited, restore = state.detect_edits(KEYS, {"zoom": 1})
+    state.detect_edits(keys, {"zoom": 2, "range": (3, 9)})
+    edited, restore = state.detect_edits(keys, {"zoom": 1, "range": (3, 9)})
     assert edited == ["zoom"]
+    assert restore == []
+
+
+def test_a_previous_value_assigned_through_the_api_is_an_edit():
+    state, keys, current = applied_state()
+    edited, restore = state.detect_edits(keys, current, assigned={"zoom"})
+    assert edited == ["zoom"]
+    assert [r.key for r in restore] == ["range"]
+
+
+def test_the_previous_value_long_after_the_apply_is_an_edit():
+    state, keys, current = applied_state()
+    later = time.monotonic() + SUPERSEDED_WINDOW_S + 1
+    edited, restore = state.detect_edits(keys, current, now=later)
+    assert sorted(edited) == ["range", "zoom"]
     assert restore == []
 
 

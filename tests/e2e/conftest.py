@@ -1,0 +1,113 @@
+"""Fixtures of the end-to-end tests.
+
+* ``streamlit_server``: one real ``streamlit run`` per app for the whole session, on a free port,
+  killed at teardown; ``basic_app`` and ``late_sync_app`` are the test apps in ``apps/``,
+  ``dashboard_app`` the example in ``examples/``.
+* ``browser``: one headless Debian Chromium for the session.
+* ``new_context`` / ``profile``: fresh browser contexts (profiles) per test. When a test fails,
+  their teardown prints what each tab showed, its console messages and its ``localStorage``,
+  plus the tail of the server log.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, sync_playwright
+
+from .harness import (
+    APPS,
+    REPO,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    Profile,
+    StreamlitServer,
+    start_streamlit,
+    stop_server,
+)
+
+_CALL_FAILED = pytest.StashKey[bool]()
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  # noqa: ARG001
+    report = yield
+    if report.when == "call":
+        item.stash[_CALL_FAILED] = report.failed
+    return report
+
+
+@pytest.fixture(scope="session")
+def streamlit_server() -> Iterator[Callable[[Path], StreamlitServer]]:
+    """Factory: the server of one app script, started on first use, one per app per session."""
+    servers: dict[Path, StreamlitServer] = {}
+    log_dir = Path(tempfile.mkdtemp(prefix="tabsync-e2e-"))
+
+    def get(app: Path) -> StreamlitServer:
+        if app not in servers:
+            servers[app] = start_streamlit(app, log_dir)
+        return servers[app]
+
+    yield get
+    for server in servers.values():
+        stop_server(server.process)
+
+
+@pytest.fixture(scope="session")
+def basic_app(streamlit_server: Callable[[Path], StreamlitServer]) -> StreamlitServer:
+    return streamlit_server(APPS / "basic.py")
+
+
+@pytest.fixture(scope="session")
+def late_sync_app(streamlit_server: Callable[[Path], StreamlitServer]) -> StreamlitServer:
+    return streamlit_server(APPS / "late_sync.py")
+
+
+@pytest.fixture(scope="session")
+def dashboard_app(streamlit_server: Callable[[Path], StreamlitServer]) -> StreamlitServer:
+    return streamlit_server(REPO / "examples" / "dashboard.py")
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def new_context(
+    browser: Browser,
+    request: pytest.FixtureRequest,
+) -> Iterator[Callable[[], Profile]]:
+    """Factory of fresh browser contexts (separate profiles), closed after the test."""
+    profiles: list[Profile] = []
+
+    def make() -> Profile:
+        profile = Profile(browser.new_context(), "ABCDEFGH"[len(profiles)])
+        profiles.append(profile)
+        return profile
+
+    yield make
+    if request.node.stash.get(_CALL_FAILED, False):
+        for profile in profiles:
+            for tab in profile.tabs:
+                print(tab.diagnostics())
+        for fixture in ("basic_app", "late_sync_app", "dashboard_app"):
+            if fixture in request.fixturenames:
+                server = request.getfixturevalue(fixture)
+                print(f"--- server log of {server.app.name} (tail)\n{server.log_tail()}")
+    for profile in profiles:
+        profile.context.close()
+
+
+@pytest.fixture
+def profile(new_context: Callable[[], Profile]) -> Profile:
+    """The test's main profile."""
+    return new_context()

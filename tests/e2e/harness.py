@@ -1,0 +1,353 @@
+"""Helpers of the end-to-end tests: Streamlit servers, tabs of a test app, run counting.
+
+:class:`Tab` wraps one page (one browser tab, one Streamlit session) and reads what the test
+apps print: ``value:<key>=<repr>``, ``runs=<n>`` (script runs of that tab), ``status=...``.
+:class:`Profile` is one browser context, i.e. a separate profile with its own ``localStorage``.
+
+Every wait is a poll with a deadline (Playwright's auto-waiting ``expect`` or an explicit poll
+loop); nothing sleeps for a fixed time to synchronise.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import BrowserContext, ConsoleMessage, Locator, Page, expect
+
+REPO = Path(__file__).resolve().parents[2]
+APPS = Path(__file__).resolve().parent / "apps"
+
+CHROMIUM = os.environ.get("TABSYNC_E2E_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+#: Deadline of every "until it shows up" wait, in milliseconds. Generous: a 2-core machine
+#: running Chromium and Streamlit side by side can be slow, and a pass takes far less.
+DEADLINE_MS = 20_000
+#: Deadline for a Streamlit server to answer its health check, in seconds.
+SERVER_START_S = 60.0
+#: Poll period of the hand-written poll loops, in seconds.
+POLL_S = 0.1
+
+#: Title Streamlit gives the component's iframe (``<module>.<name>`` of the declaration).
+COMPONENT_TITLE = "streamlit_tabsync._component.tabsync"
+
+expect.set_options(timeout=DEADLINE_MS)
+
+
+# --------------------------------------------------------------------------------------------
+# Streamlit servers
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class StreamlitServer:
+    """A running ``streamlit run`` of one test app."""
+
+    app: Path
+    url: str
+    process: subprocess.Popen[bytes]
+    log_path: Path
+
+    def log_tail(self, lines: int = 40) -> str:
+        text = self.log_path.read_text(errors="replace").splitlines()
+        return "\n".join(text[-lines:])
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+            return response.status == 200 and response.read().strip() == b"ok"
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def stop_server(process: subprocess.Popen[bytes]) -> None:
+    """End the server and anything it started (it runs in its own process group)."""
+    if process.poll() is not None:
+        return
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+
+
+def start_streamlit(app: Path, log_dir: Path) -> StreamlitServer:
+    """Start ``streamlit run app`` on a free port and wait until its health check says ok."""
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = dict(os.environ)
+    # The package is importable from the source tree even when it is not pip-installed.
+    env["PYTHONPATH"] = os.pathsep.join(
+        p for p in (str(REPO / "streamlit_component"), env.get("PYTHONPATH")) if p
+    )
+    log_path = log_dir / f"{app.stem}-{port}.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [
+                sys.executable, "-m", "streamlit", "run", str(app),
+                "--server.headless", "true",
+                "--server.address", "127.0.0.1",
+                "--server.port", str(port),
+                "--server.fileWatcherType", "none",
+                "--browser.gatherUsageStats", "false",
+                # Apps give widgets a default value and sync() assigns values from other tabs:
+                # Streamlit logs a warning with a stack for that, which only buries real errors.
+                "--global.disableWidgetStateDuplicationWarning", "true",
+            ],
+            cwd=REPO,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    server = StreamlitServer(app, url, process, log_path)
+    deadline = time.monotonic() + SERVER_START_S
+    while not _healthy(url):
+        if process.poll() is not None:
+            raise RuntimeError(f"streamlit exited with {process.returncode}:\n{server.log_tail()}")
+        if time.monotonic() > deadline:
+            stop_server(process)
+            raise RuntimeError(
+                f"streamlit not healthy after {SERVER_START_S}s:\n{server.log_tail()}"
+            )
+        time.sleep(POLL_S)  # poll period of the health check, not a synchronisation
+    return server
+
+
+# --------------------------------------------------------------------------------------------
+# Tabs
+# --------------------------------------------------------------------------------------------
+
+#: Records each new text of the ``st.text`` line starting with a prefix, as React commits it.
+_RECORD_JS = """(prefix) => {
+  const read = () => {
+    for (const el of document.querySelectorAll('[data-testid="stText"]')) {
+      const text = el.textContent.trim();
+      if (text.startsWith(prefix)) return text.slice(prefix.length);
+    }
+    return null;
+  };
+  const seen = (window.__tabsyncSeen ??= {});
+  seen[prefix] = [read()];
+  new MutationObserver(() => {
+    const value = read();
+    const list = seen[prefix];
+    if (value !== null && value !== list[list.length - 1]) list.push(value);
+  }).observe(document.body, {subtree: true, childList: true, characterData: true});
+}"""
+
+
+@dataclass
+class Tab:
+    """One browser tab of a test app, with readers for what the app prints."""
+
+    page: Page
+    name: str
+    console: list[str] = field(default_factory=list)
+
+    # ---- reading -------------------------------------------------------------------------
+
+    def line(self, prefix: str) -> Locator:
+        """The ``st.text`` element whose text starts with ``prefix``."""
+        pattern = re.compile("^" + re.escape(prefix))
+        return self.page.get_by_test_id("stText").filter(has_text=pattern)
+
+    def _read(self, prefix: str) -> str:
+        return self.line(prefix).inner_text().strip()[len(prefix):]
+
+    def value(self, key: str) -> str:
+        """The repr of ``st.session_state[key]`` at the end of this tab's last run."""
+        return self._read(f"value:{key}=")
+
+    def runs(self) -> int:
+        """How many times this tab's script has run."""
+        return int(self._read("runs="))
+
+    def status(self) -> str:
+        return self._read("status=")
+
+    def expect_value(self, key: str, expected_repr: str) -> None:
+        """Wait (up to the deadline) until this tab shows ``repr(session_state[key])``."""
+        expect(self.line(f"value:{key}=")).to_have_text(f"value:{key}={expected_repr}")
+
+    def expect_idle(self) -> None:
+        """Wait until no script run of this tab is in progress."""
+        expect(self.page.locator(".stApp")).to_have_attribute(
+            "data-test-script-state", "notRunning"
+        )
+
+    def wait_rendered(self, status: str | None = "live") -> None:
+        """Wait until a script run has finished and, if given, the app shows ``status=...``."""
+        if status is not None:
+            expect(self.line("status=")).to_have_text(f"status={status}")
+        self.expect_idle()
+
+    def record(self, key: str) -> None:
+        """Start recording every value of ``key`` this tab shows, in order (see ``recorded``)."""
+        self.page.evaluate(_RECORD_JS, f"value:{key}=")
+
+    def recorded(self, key: str) -> list[str]:
+        """The successive values of ``key`` shown since ``record(key)``, repeats dropped."""
+        return self.page.evaluate("(prefix) => window.__tabsyncSeen[prefix]", f"value:{key}=")
+
+    def local_storage(self) -> dict[str, str]:
+        return self.page.evaluate("() => Object.fromEntries(Object.entries(localStorage))")
+
+    # ---- acting like a user --------------------------------------------------------------
+    # A user acts in the tab they are looking at: each action first brings its tab to the
+    # front, so the other tabs are background tabs (as in real use) while they receive.
+
+    def front(self) -> Tab:
+        self.page.bring_to_front()
+        return self
+
+    def slider(self, label: str) -> Locator:
+        """The slider thumb (``input type=range``, role slider) whose aria-label is ``label``."""
+        return self.page.locator(f'input[type="range"][aria-label="{label}"]')
+
+    def press_slider(self, label: str, *keys: str) -> None:
+        """Focus the slider thumb named ``label`` and press ``keys`` on it."""
+        thumb = self.front().slider(label)
+        thumb.focus()
+        for key in keys:
+            thumb.press(key)
+
+    def fill_text(self, label: str, text: str) -> None:
+        box = self.front().page.get_by_role("textbox", name=label, exact=True)
+        box.fill(text)
+        box.press("Enter")
+
+    def click_checkbox(self, label: str) -> None:
+        checkbox = self.front().page.get_by_test_id("stCheckbox").filter(has_text=label)
+        checkbox.locator("label").click()
+
+    def multiselect_add(self, label: str, option: str) -> None:
+        self.front().page.get_by_role("combobox", name=label, exact=True).click()
+        self.page.get_by_role("option", name=option, exact=True).click()
+        self.page.keyboard.press("Escape")
+
+    def multiselect_remove(self, option: str) -> None:
+        self.front().page.get_by_role("button", name=f"Remove {option}", exact=True).click()
+
+    def click_pill(self, option: str) -> None:
+        self.front().page.get_by_test_id("stButtonGroup").get_by_role(
+            "button", name=option, exact=True
+        ).click()
+
+    # ---- diagnostics -----------------------------------------------------------------------
+
+    def on_console(self, msg: ConsoleMessage) -> None:
+        if not msg.text.startswith("Unrecognized feature"):  # Chromium noise about iframe `allow`
+            self.console.append(f"[{msg.type}] {msg.text}")
+
+    def diagnostics(self) -> str:
+        out = [f"--- tab {self.name} ({self.page.url})"]
+        try:
+            texts = self.page.get_by_test_id("stText").all_inner_texts()
+            out.append("texts: " + " | ".join(t.strip() for t in texts))
+            exceptions = self.page.get_by_test_id("stException").all_inner_texts()
+            if exceptions:
+                out.append("exceptions: " + " | ".join(exceptions))
+            out.append(f"localStorage: {self.local_storage()!r}")
+        except Exception as exc:  # noqa: BLE001 - diagnostics must not mask the failure
+            out.append(f"(page not readable: {exc})")
+        out.append("console:")
+        out.extend(f"  {line}" for line in self.console[-60:])
+        return "\n".join(out)
+
+
+class Profile:
+    """One browser context (a separate profile, with its own ``localStorage``)."""
+
+    def __init__(self, context: BrowserContext, name: str) -> None:
+        self.context = context
+        self.name = name
+        self.tabs: list[Tab] = []
+
+    def open_tabs(self, url: str, count: int, status: str | None = "live") -> list[Tab]:
+        """Open ``count`` tabs of ``url`` and wait until each has rendered (and is ``status``)."""
+        opened: list[Tab] = []
+        for _ in range(count):
+            page = self.context.new_page()
+            page.set_default_timeout(DEADLINE_MS)
+            tab = Tab(page, f"{self.name}{len(self.tabs) + 1}")
+            page.on("console", tab.on_console)
+            page.on("pageerror", lambda err, tab=tab: tab.console.append(f"[pageerror] {err}"))
+            page.goto(url)
+            self.tabs.append(tab)
+            opened.append(tab)
+        for tab in opened:
+            tab.wait_rendered(status)
+        return opened
+
+
+# --------------------------------------------------------------------------------------------
+# Run counting
+# --------------------------------------------------------------------------------------------
+
+
+def run_counts(tabs: list[Tab]) -> list[int]:
+    return [tab.runs() for tab in tabs]
+
+
+def wait_settled(tabs: list[Tab], quiet_s: float = 1.0, deadline_s: float = 20.0) -> list[int]:
+    """Wait until no tab has run its script for ``quiet_s``; return the run counts then.
+
+    Fails if the tabs keep rerunning until the deadline (a rerun loop never settles).
+    """
+    deadline = time.monotonic() + deadline_s
+    last = run_counts(tabs)
+    quiet_since = time.monotonic()
+    while True:
+        time.sleep(POLL_S)  # poll period
+        now = run_counts(tabs)
+        if now != last:
+            last, quiet_since = now, time.monotonic()
+        elif time.monotonic() - quiet_since >= quiet_s:
+            for tab in tabs:
+                tab.expect_idle()
+            return now
+        if time.monotonic() > deadline:
+            pytest.fail(f"tabs never stopped rerunning within {deadline_s}s: runs {now}")
+
+
+def assert_no_reruns(tabs: list[Tab], window_s: float = 3.0) -> None:
+    """Watch the run counters for ``window_s`` and fail as soon as any tab reruns.
+
+    This is a bounded observation window on purpose: what is checked is the *absence* of
+    reruns, which no event can signal, so the test watches for a fixed time.
+    """
+    before = run_counts(tabs)
+    end = time.monotonic() + window_s
+    while time.monotonic() < end:
+        time.sleep(POLL_S)  # poll period
+        now = run_counts(tabs)
+        assert now == before, f"tabs reran by themselves: runs {before} -> {now}"
