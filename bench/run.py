@@ -46,7 +46,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from playwright.sync_api import Frame, Page, sync_playwright
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
@@ -568,24 +568,34 @@ def _init_summary(samples: list[float], details: list[dict[str, Any]], cold: dic
     return out
 
 
-def measure_init(page: Page, url: str, loads: int) -> dict[str, Any]:
-    """Component iframe navigation start -> componentReady posted, over fresh app page loads."""
+def _time_loads(loads: int, load_once: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """Runs ``load_once`` ``loads + 1`` times; the first (cold) load is reported apart."""
     samples: list[float] = []
     details: list[dict[str, Any]] = []
     cold: dict[str, Any] = {}
-    for i in range(loads + 1):  # the first load is the cold one, reported apart
-        page.goto(url)
-        page.wait_for_function("() => window.__bench && window.__bench.ready !== null", polling=10)
-        ready = page.evaluate("() => window.__bench.ready")
-        timing = _frame_timing(component_frame(page))
-        timing["ready"] = ready["frameNow"]
+    for i in range(loads + 1):
+        timing = load_once()
         if i == 0:
             cold = timing
         else:
             samples.append(timing["ready"])
             details.append(timing)
-        wait_text(page, "status=live")  # let the session settle before the next load
     return _init_summary(samples, details, cold)
+
+
+def measure_init(page: Page, url: str, loads: int) -> dict[str, Any]:
+    """Component iframe navigation start -> componentReady posted, over fresh app page loads."""
+
+    def load_once() -> dict[str, Any]:
+        page.goto(url)
+        page.wait_for_function("() => window.__bench && window.__bench.ready !== null", polling=10)
+        ready = page.evaluate("() => window.__bench.ready")
+        timing = _frame_timing(component_frame(page))
+        timing["ready"] = ready["frameNow"]
+        wait_text(page, "status=live")  # let the session settle before the next load
+        return timing
+
+    return _time_loads(loads, load_once)
 
 
 ISOLATED_FRAME_JS = r"""
@@ -609,22 +619,18 @@ def measure_init_isolated(page: Page, url: str, loads: int) -> dict[str, Any]:
     """The same, with the component iframe alone in an idle same-origin page (no Streamlit
     app loading beside it on the same main thread; no render args, so only start-up)."""
     src = f"{url}/component/{COMPONENT_TITLE}/index.html"
-    samples: list[float] = []
-    details: list[dict[str, Any]] = []
-    cold: dict[str, Any] = {}
-    for i in range(loads + 1):
+
+    def load_once() -> dict[str, Any]:
         ready = page.evaluate(ISOLATED_FRAME_JS, [src, DEADLINE_MS])
         if ready is None:
             raise RuntimeError("isolated component iframe never posted componentReady")
         timing = _frame_timing(component_frame(page))
         timing["ready"] = ready["frameNow"]
-        if i == 0:
-            cold = timing
-        else:
-            samples.append(timing["ready"])
-            details.append(timing)
+        return timing
+
+    summary = _time_loads(loads, load_once)
     page.evaluate("() => document.querySelectorAll('iframe').forEach((f) => f.remove())")
-    return _init_summary(samples, details, cold)
+    return summary
 
 
 def measure_bridge(writer: Page, tab: Page, frame: Frame, n: int, warmup: int, base: int):

@@ -18,19 +18,19 @@ Protocol with the browser side (the WASM module in the component iframe):
 A value applied from another tab reaches the widget only when the browser has drawn the new
 run. A rerun requested before that (by the next delivery, or by the user changing another
 widget) still carries the widget's previous value. Such a value is recognised as
-*superseded* (it is one this tab held before the applied one, the browser has not yet
-reported the applied one, and it came within :data:`SUPERSEDED_WINDOW_S` of the apply) and is
-put back to the shared value instead of being published as an edit, which would revert every
-tab. A value the script or a callback assigned through the Session State API is always an
-edit (a "reset" button setting the previous value back is legitimate). The price: a user who
-drags a widget back to exactly its previous value within that second, before any other rerun
-of the tab, sees it put back once.
+*superseded* (it is one this tab held before the applied one, and the browser has not yet
+reported the applied one) and is put back to the shared value instead of being published as
+an edit, which would revert every tab. How long the browser keeps reporting the old value
+varies (runs interrupted by the next delivery may never reach the widget), so no time limit
+applies. A value the script or a callback assigned through the Session State API is always
+an edit (a "reset" button setting the previous value back is legitimate). The price: a user
+who moves a widget back to exactly its previous value before any other rerun of the tab
+sees it put back once.
 """
 
 from __future__ import annotations
 
 import json
-import math
 import secrets
 import time
 from dataclasses import dataclass, field
@@ -38,13 +38,6 @@ from typing import Any, Collection, Mapping, Sequence
 
 from ._validate import Validator, check
 from ._values import coerce_like, to_json_text, untag
-
-
-#: How long after applying a value from another tab the widget's previous value, coming back
-#: from the browser, is taken for the browser's stale copy rather than the user's edit. A
-#: stale copy comes with a rerun requested before the browser drew the applied run: well
-#: within a second even on a loaded machine; a person reacting to a change takes longer.
-SUPERSEDED_WINDOW_S = 1.0
 
 
 @dataclass
@@ -116,8 +109,6 @@ class ChannelState:
     pending: dict[str, str] = field(default_factory=dict)
     #: Per key, texts of values replaced by applied ones that the browser has not yet shown.
     superseded: dict[str, set[str]] = field(default_factory=dict)
-    #: Per key, ``time.monotonic()`` of the last apply that added to ``superseded``.
-    superseded_at: dict[str, float] = field(default_factory=dict)
     #: Id of the last delivery processed, so a delivery is applied once.
     last_delivery: str | None = None
     #: True once the first delivery (the shared state at mount) has been applied.
@@ -137,7 +128,6 @@ class ChannelState:
         keys: Sequence[str],
         current: Mapping[str, Any],
         assigned: Collection[str] = (),
-        now: float | None = None,
     ) -> tuple[list[str], list[Applied]]:
         """Record local edits: bound keys whose value differs from the known shared value.
 
@@ -154,8 +144,6 @@ class ChannelState:
         assigned
             Keys assigned through the Session State API since the last run (callbacks, or the
             script before ``sync``): always edits.
-        now
-            ``time.monotonic()``; defaults to the current time.
 
         Returns
         -------
@@ -167,7 +155,6 @@ class ChannelState:
         restore: list[Applied] = []
         if not self.live:
             return edited, restore
-        now = time.monotonic() if now is None else now
         for key in keys:
             if key not in current:
                 continue
@@ -179,8 +166,7 @@ class ChannelState:
             if text == known.text:
                 self.superseded.pop(key, None)  # the browser shows the known value
                 continue
-            recent = now - self.superseded_at.get(key, -math.inf) <= SUPERSEDED_WINDOW_S
-            if key not in assigned and recent and text in self.superseded.get(key, ()):
+            if key not in assigned and text in self.superseded.get(key, ()):
                 ok, shaped = coerce_like(untag(json.loads(known.text)), current[key])
                 restore.append(Applied(key, shaped if ok else current[key]))
                 continue
@@ -272,7 +258,6 @@ class ChannelState:
                 continue  # same value under a newer stamp: nothing to assign
             if key in current:
                 self.superseded.setdefault(key, set()).add(to_json_text(key, current[key]))
-                self.superseded_at[key] = time.monotonic()
             applied.append(Applied(key, shaped))
         if not self.live:
             self.live = True

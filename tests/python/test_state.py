@@ -1,8 +1,6 @@
 """The per-tab bookkeeping: what counts as a local edit, what a delivery applies."""
 
-import time
-
-from streamlit_tabsync._state import SUPERSEDED_WINDOW_S, ChannelState
+from streamlit_tabsync._state import ChannelState
 
 KEYS = ["zoom", "layers"]
 
@@ -108,14 +106,6 @@ def test_a_previous_value_assigned_through_the_api_is_an_edit():
     edited, restore = state.detect_edits(keys, current, assigned={"zoom"})
     assert edited == ["zoom"]
     assert [r.key for r in restore] == ["range"]
-
-
-def test_the_previous_value_long_after_the_apply_is_an_edit():
-    state, keys, current = applied_state()
-    later = time.monotonic() + SUPERSEDED_WINDOW_S + 1
-    edited, restore = state.detect_edits(keys, current, now=later)
-    assert sorted(edited) == ["range", "zoom"]
-    assert restore == []
 
 
 def test_wrong_typed_values_are_rejected_with_a_reason_and_not_applied():
