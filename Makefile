@@ -14,7 +14,7 @@ DEMO_PORT  ?= 8501
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
 .PHONY: help setup setup-rust setup-browser setup-node setup-python build demo test \
-        test-rust test-wasm test-python test-e2e test-wheel lint bench clean
+        test-rust test-wasm test-python test-floor test-e2e test-wheel lint bench clean
 
 help:
 	@echo "make demo   - install what is missing, build, serve examples/dashboard.py on :$(DEMO_PORT)"
@@ -65,7 +65,7 @@ demo: setup build setup-python
 	$(VENV)/bin/streamlit run examples/dashboard.py --server.port $(DEMO_PORT) \
 	  --server.headless true --browser.gatherUsageStats false
 
-test: setup build lint test-rust test-wasm test-python test-wheel test-e2e
+test: setup build lint test-rust test-wasm test-python test-floor test-wheel test-e2e
 	@echo "==> all test layers passed"
 
 lint: setup-rust
@@ -86,6 +86,21 @@ test-python: setup-python
 	@echo "==> Python unit tests"
 	$(PY) -m pytest tests/python -q
 
+# The oldest Streamlit the package supports (streamlit_component/pyproject.toml), in its own venv.
+FLOOR_STREAMLIT := 1.50.0
+FLOOR_VENV      := .venv-floor
+
+test-floor: $(FLOOR_VENV)/.installed
+	@echo "==> Python unit tests against the Streamlit floor ($(FLOOR_STREAMLIT))"
+	$(FLOOR_VENV)/bin/python -m pytest tests/python -q
+
+$(FLOOR_VENV)/.installed: requirements-dev.txt streamlit_component/pyproject.toml
+	@echo "==> virtual environment $(FLOOR_VENV) with streamlit==$(FLOOR_STREAMLIT)"
+	@test -x $(FLOOR_VENV)/bin/python || python3 -m venv $(FLOOR_VENV)
+	$(FLOOR_VENV)/bin/python -m pip install --quiet "streamlit==$(FLOOR_STREAMLIT)" \
+	  $$(grep -E '^(pytest|pydantic)==' requirements-dev.txt) -e ./streamlit_component
+	@touch $@
+
 test-wheel: setup-python build
 	@echo "==> wheel: build it, install it into a clean virtual environment, import the frontend"
 	@scripts/check-wheel.sh $(PY)
@@ -99,4 +114,4 @@ bench: setup-python setup-browser build
 	$(PY) bench/run.py
 
 clean:
-	rm -rf target $(PKG) $(BUILD_DIR) frontend/node_modules $(VENV) streamlit_component/dist
+	rm -rf target $(PKG) $(BUILD_DIR) frontend/node_modules $(VENV) $(FLOOR_VENV) streamlit_component/dist

@@ -224,7 +224,8 @@ def sync(
 
     ctx = get_script_run_ctx()
     if ctx is not None:
-        created = ctx.shared.widget_user_keys_this_run
+        # Streamlit 1.6x keeps this set on ctx.shared; earlier releases on ctx itself.
+        created = getattr(getattr(ctx, "shared", ctx), "widget_user_keys_this_run", ())
         for bound_key in bound:
             if bound_key in created:
                 raise WidgetAlreadyCreatedError(bound_key)
