@@ -14,13 +14,14 @@ DEMO_PORT  ?= 8501
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
 .PHONY: help setup setup-rust setup-browser setup-node setup-python build demo test \
-        test-rust test-wasm test-python test-floor test-e2e test-wheel lint bench clean
+        test-rust test-wasm test-python test-floor test-e2e test-wheel lint bench fuzz clean
 
 help:
 	@echo "make demo   - install what is missing, build, serve examples/dashboard.py on :$(DEMO_PORT)"
 	@echo "make test   - install what is missing, build, run every test layer"
 	@echo "make build  - build the WASM bridge and the frontend bundle into the Python package"
 	@echo "make bench  - latency, burst, bundle, start-up and memory figures (bench/results.json)"
+	@echo "make fuzz   - the property/fuzz tests with FUZZ_SCALE (default 20) times the cases"
 	@echo "make setup  - only install what is missing"
 
 setup: setup-rust setup-browser setup-node setup-python
@@ -112,6 +113,12 @@ test-e2e: setup-python setup-browser build
 bench: setup-python setup-browser build
 	@echo "==> benchmarks (real Streamlit server, headless Chromium) -> bench/results.json"
 	$(PY) bench/run.py
+
+# Longer property/fuzz run of the decoder, merge and convergence properties (release build).
+FUZZ_SCALE ?= 20
+fuzz: setup-rust
+	@echo "==> property tests x$(FUZZ_SCALE) (TABSYNC_FUZZ_SCALE)"
+	TABSYNC_FUZZ_SCALE=$(FUZZ_SCALE) cargo test --release --test properties
 
 clean:
 	rm -rf target $(PKG) $(BUILD_DIR) frontend/node_modules $(VENV) $(FLOOR_VENV) streamlit_component/dist

@@ -7,6 +7,8 @@
 //!   when shown again) and the delivery of what is left, every tab and storage hold the
 //!   highest-stamped write of every key.
 //! * The decoder never panics, on any bytes or any JSON.
+//!
+//! Case counts scale with `TABSYNC_FUZZ_SCALE` (`make fuzz` sets it for a longer run).
 #![cfg(not(target_arch = "wasm32"))]
 
 use std::collections::{BTreeMap, VecDeque};
@@ -17,6 +19,21 @@ use serde_json::{json, Value};
 use tabsync::core::{ConflictPolicy, Edit, Effect, Engine, Envelope, RenderArgs, Replica, Stamp};
 
 const KEYS: [&str; 3] = ["a", "b", "c"];
+
+/// `cases` generated cases, times `TABSYNC_FUZZ_SCALE` (default 1): `make fuzz` runs the same
+/// properties for longer.
+fn config(cases: u32) -> ProptestConfig {
+    let scale = std::env::var("TABSYNC_FUZZ_SCALE")
+        .ok()
+        .and_then(|s| s.parse::<u32>().ok())
+        .unwrap_or(1)
+        .max(1);
+    ProptestConfig {
+        cases: cases.saturating_mul(scale),
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    }
+}
 
 fn stamp() -> impl Strategy<Value = Stamp> {
     (
@@ -54,7 +71,7 @@ fn merged(parts: &[&Replica]) -> Replica {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 4096, ..ProptestConfig::default() })]
+    #![proptest_config(config(4096))]
 
     #[test]
     fn merge_is_idempotent_commutative_and_associative(a in writes(), b in writes(), c in writes()) {
@@ -235,7 +252,7 @@ fn args(tab: usize, edit: Option<(&str, usize)>) -> RenderArgs {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+    #![proptest_config(config(2000))]
 
     #[test]
     fn every_tab_and_storage_converge_on_the_highest_stamped_write(
@@ -313,7 +330,7 @@ fn envelope_like() -> impl Strategy<Value = String> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 1024, ..ProptestConfig::default() })]
+    #![proptest_config(config(1024))]
 
     #[test]
     fn the_decoder_never_panics_on_arbitrary_bytes(bytes in prop::collection::vec(any::<u8>(), 0..512)) {
