@@ -56,18 +56,11 @@ APP = Path(__file__).resolve().parent / "apps" / "bench_app.py"
 BUILD_DIR = REPO / "streamlit_component" / "streamlit_tabsync" / "frontend"
 RESULTS = Path(__file__).resolve().parent / "results.json"
 
-CHROMIUM = os.environ.get("TABSYNC_BENCH_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+# One browser set-up for the benchmarks and the end-to-end tests.
+sys.path.insert(0, str(REPO))
+from tests.e2e.harness import CHROMIUM, CHROMIUM_ARGS, COMPONENT_TITLE  # noqa: E402
+
 CHANNEL = "bench"
-COMPONENT_TITLE = "streamlit_tabsync._component.tabsync"
 COMPONENT_PATH = "/component/streamlit_tabsync"
 
 #: Deadline of every wait, in ms (generous: 2 cores run Chromium and Streamlit side by side).
