@@ -214,6 +214,17 @@ impl Bridge {
     }
 
     fn storage_changed(&mut self, change: StorageChange) {
+        if !change.well_formed {
+            // Only entries of our namespace count, like every other ignored entry.
+            let ours = self
+                .engine
+                .namespace_prefix()
+                .is_some_and(|p| change.key.as_deref().is_none_or(|k| k.starts_with(&p)));
+            if ours {
+                self.engine.count_ignored();
+            }
+            return;
+        }
         let now = now_ms();
         let key = change.key.as_deref();
         let repairs = self
@@ -233,7 +244,10 @@ impl Bridge {
         let now = now_ms();
         let mut repairs = Vec::new();
         for (key, text) in storage.entries_with_prefix(&prefix) {
-            repairs.extend(self.engine.load(&key, &text, now));
+            match text {
+                Some(text) => repairs.extend(self.engine.load(&key, &text, now)),
+                None => self.engine.count_ignored(),
+            }
         }
         self.carry_out(repairs);
         self.schedule_delivery();

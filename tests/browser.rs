@@ -72,8 +72,8 @@ fn storage_transport_writes_and_reads_back_a_namespace() {
     assert_eq!(
         got,
         vec![
-            ("tabsync:v1:t1:a".into(), "1".into()),
-            ("tabsync:v1:t1:b".into(), "2".into())
+            ("tabsync:v1:t1:a".into(), Some("1".into())),
+            ("tabsync:v1:t1:b".into(), Some("2".into()))
         ]
     );
 }
@@ -96,7 +96,8 @@ async fn storage_events_from_another_document_reach_the_listener_until_it_is_dro
         kept.borrow()[0],
         StorageChange {
             key: Some("tabsync:v1:ev:x".into()),
-            new_value: Some("hello".into())
+            new_value: Some("hello".into()),
+            well_formed: true,
         }
     );
     // Both listeners sit on the same event: had the dropped one survived, it would have run
@@ -109,7 +110,8 @@ async fn storage_events_from_another_document_reach_the_listener_until_it_is_dro
         kept.borrow()[1],
         StorageChange {
             key: None,
-            new_value: None
+            new_value: None,
+            well_formed: true,
         }
     );
 }
@@ -395,4 +397,27 @@ async fn a_full_storage_degrades_the_writer_which_recovers_once_space_is_freed()
     );
     other.clear().unwrap();
     tabsync::bridge::stop();
+}
+
+#[wasm_bindgen_test]
+async fn a_lone_surrogate_in_a_stored_entry_is_reported_as_malformed_not_repaired() {
+    let storage = StorageTransport::open().unwrap();
+    let seen: Rc<RefCell<Vec<StorageChange>>> = Rc::default();
+    let s = seen.clone();
+    let _listener = storage.listen(move |c| s.borrow_mut().push(c)).unwrap();
+    let other = other_document_storage();
+    let lone = js_sys::JsString::from_char_code1(0xd800);
+    let text: JsValue = js_sys::JsString::from("{\"v\":\"").concat(&lone).into();
+    // Storage.setItem through Reflect, so the lone surrogate reaches storage untouched.
+    let set_item = Reflect::get(&other, &"setItem".into()).unwrap();
+    let args = js_sys::Array::of2(&"tabsync:v1:ls:k".into(), &text);
+    let set_item: &js_sys::Function = set_item.unchecked_ref();
+    set_item.apply(&other, &args).unwrap();
+    until("the storage event", || !seen.borrow().is_empty()).await;
+    let change = seen.borrow()[0].clone();
+    assert!(!change.well_formed);
+    assert_eq!(change.new_value, None);
+    let listed = storage.entries_with_prefix("tabsync:v1:ls:");
+    assert_eq!(listed, vec![("tabsync:v1:ls:k".to_owned(), None)]);
+    other.clear().unwrap();
 }

@@ -161,6 +161,11 @@ fn failed_writes_degrade_the_status_and_are_retried_until_they_succeed() {
         ("degraded", Some("QuotaExceededError: full"))
     );
     assert_eq!(d.values["zoom"].v, json!(4), "the writer keeps its value");
+    e.write_failed(&key, "QuotaExceededError: full");
+    assert!(
+        e.take_delivery().is_none(),
+        "a retry failing the same way is no news"
+    );
     assert_eq!(
         e.retry_unsaved(200),
         vec![Effect::Write {

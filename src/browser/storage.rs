@@ -1,7 +1,8 @@
 //! `localStorage` as a transport: probe, read a namespace, write, and listen for `storage`.
 
 use gloo_events::EventListener;
-use wasm_bindgen::JsCast;
+use js_sys::JsString;
+use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Storage, StorageEvent};
 
 use super::error::{describe, BrowserError};
@@ -13,8 +14,22 @@ const PROBE_KEY: &str = "tabsync:probe";
 pub struct StorageChange {
     /// The changed key; `None` after `localStorage.clear()`.
     pub key: Option<String>,
-    /// The new text; `None` after a removal or a clear.
+    /// The new text; `None` after a removal or a clear, or when it is not well formed.
     pub new_value: Option<String>,
+    /// False when the key or new text is not valid UTF-16 (a lone surrogate): Rust strings
+    /// would silently replace it, so such a change is reported as malformed instead.
+    pub well_formed: bool,
+}
+
+/// The text of a JS string, or `None` when it is not valid UTF-16 (a lossy conversion would
+/// turn a malformed entry into a different, well-formed one).
+fn checked_text(value: &JsValue) -> Option<String> {
+    let text = value.dyn_ref::<JsString>()?;
+    if text.is_valid_utf16() {
+        text.as_string()
+    } else {
+        None
+    }
 }
 
 /// `localStorage`, once shown to work.
@@ -40,8 +55,9 @@ impl StorageTransport {
         Ok(StorageTransport { storage })
     }
 
-    /// Every entry whose key starts with `prefix`, as (key, text).
-    pub fn entries_with_prefix(&self, prefix: &str) -> Vec<(String, String)> {
+    /// Every entry whose key starts with `prefix`, as (key, text); a text that is not valid
+    /// UTF-16 comes back as `None`.
+    pub fn entries_with_prefix(&self, prefix: &str) -> Vec<(String, Option<String>)> {
         let count = self.storage.length().unwrap_or(0);
         let mut out = Vec::new();
         for index in 0..count {
@@ -51,8 +67,11 @@ impl StorageTransport {
             if !key.starts_with(prefix) {
                 continue;
             }
-            if let Ok(Some(text)) = self.storage.get_item(&key) {
-                out.push((key, text));
+            let value = js_sys::Reflect::get(&self.storage, &JsValue::from_str(&key));
+            if let Ok(value) = value {
+                if !value.is_undefined() && !value.is_null() {
+                    out.push((key, checked_text(&value)));
+                }
             }
         }
         out
@@ -94,9 +113,18 @@ impl StorageTransport {
                     return;
                 }
             }
+            let raw_key =
+                js_sys::Reflect::get(event, &JsValue::from_str("key")).unwrap_or_default();
+            let raw_new =
+                js_sys::Reflect::get(event, &JsValue::from_str("newValue")).unwrap_or_default();
+            let key = checked_text(&raw_key);
+            let new_value = checked_text(&raw_new);
+            let well_formed =
+                (raw_key.is_null() || key.is_some()) && (raw_new.is_null() || new_value.is_some());
             on_change(StorageChange {
-                key: event.key(),
-                new_value: event.new_value(),
+                key,
+                new_value,
+                well_formed,
             });
         }))
     }

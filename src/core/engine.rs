@@ -540,9 +540,19 @@ impl Engine {
     /// becomes degraded, and [`Engine::retry_unsaved`] will try again.
     pub fn write_failed(&mut self, storage_key: &str, reason: &str) {
         self.unsaved.insert(storage_key.to_owned());
-        self.status = Status::Degraded;
-        self.error = Some(reason.to_owned());
-        self.news = true;
+        // Only a change of status or reason is news: retries that keep failing the same way
+        // must not rerun the tab's script each time.
+        if self.status != Status::Degraded || self.error.as_deref() != Some(reason) {
+            self.status = Status::Degraded;
+            self.error = Some(reason.to_owned());
+            self.news = true;
+        }
+    }
+
+    /// Counts an entry the browser layer found malformed before decoding (for example text
+    /// that is not valid UTF-16), so it is reported like any other ignored entry.
+    pub fn count_ignored(&mut self) {
+        self.ignored += 1;
     }
 
     /// Records that the write under `storage_key` succeeded: once nothing is left unsaved, a
