@@ -8,6 +8,7 @@ import json
 import pytest
 
 from .faults_helpers import (
+    CHANNEL,
     assert_no_errors,
     component_frame,
     engine_app,  # noqa: F401 - fixture
@@ -350,3 +351,41 @@ def test_a_degraded_tab_does_not_rerun_while_storage_stays_full(
     a.expect_idle()
     # Bounded observation: nothing changes while storage stays full, so nothing may rerun.
     assert_no_reruns([a], window_s=3.0)
+
+
+#: In the writing page: writes note = "burst <i>" with rising stamps, one per 2 ms, for as long
+#: as the page lives (the test closes it mid-way). Returns at once.
+_ENDLESS_BURST_JS = """([key, channel]) => {
+  let i = 0;
+  const step = () => {
+    const s = [Date.now() + 1000, i, "closing-tab"];
+    const entry = {f: 1, ns: channel, k: "note", v: "burst " + i, s};
+    localStorage.setItem(key, JSON.stringify(entry));
+    i += 1;
+    setTimeout(step, 2);
+  };
+  step();
+}"""
+
+
+def test_a_tab_closed_in_the_middle_of_a_burst_leaves_the_others_on_its_last_write(
+    engine_app: StreamlitServer, profile: Profile
+) -> None:
+    b, c = profile.open_tabs(engine_app.url, 2)
+    closing = origin_page(profile, engine_app.url)  # a same-origin tab of the profile
+    closing.evaluate(_ENDLESS_BURST_JS, [NOTE, CHANNEL])
+    poll_until(
+        lambda: (e := entry(b.page, NOTE)) and int(e["v"].split()[1]) >= 50,
+        "the burst to be under way",
+    )
+    closing.close()  # mid-burst: its pending timer dies with it
+
+    last = entry(b.page, NOTE)
+    assert last is not None and last["v"].startswith("burst ")
+    for tab in (b, c):
+        tab.expect_value("note", repr(last["v"]))
+    wait_settled([b, c])
+    assert entry(b.page, NOTE) == last, "nothing wrote after the closed tab's last write"
+    for tab in (b, c):
+        assert tab.value("note") == repr(last["v"]) and tab.status() == "live"
+    assert_no_errors(b, c)
