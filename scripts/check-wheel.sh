@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the wheel and installs it into a fresh virtual environment, then checks that the
-# installed package imports and carries the built frontend (index.html, JS and .wasm).
+# installed package imports and carries the built frontend (index.html with the JS inlined,
+# and the .wasm it preloads).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 py=$1
@@ -15,9 +16,11 @@ import pathlib
 import streamlit_tabsync
 from streamlit_tabsync._component import BUILD_DIR
 files = sorted(p.name for p in pathlib.Path(BUILD_DIR).rglob("*") if p.is_file())
-assert (BUILD_DIR / "index.html").is_file(), files
-assert any(n.endswith(".wasm") for n in files), files
-assert any(n.endswith(".js") for n in files), files
+html = (BUILD_DIR / "index.html").read_text(encoding="utf-8")
+wasm = [n for n in files if n.endswith(".wasm")]
+assert len(wasm) == 1, files
+assert '<script type="module">' in html, "the glue JS is inlined into index.html"
+assert f'href="./{wasm[0]}"' in html, "index.html preloads the .wasm it ships with"
 assert (pathlib.Path(streamlit_tabsync.__file__).parent / "py.typed").is_file()
 print(f"    wheel OK: {len(files)} frontend files installed from {BUILD_DIR.parent.parent.name}")
 PY
