@@ -270,8 +270,8 @@ def test_several_sync_calls_top_level_in_function_and_in_column_all_work(
     wait_settled([a, b])
 
     # Edits from both tabs, every channel. (B never edits a key back to a value it held before a
-    # value arrived from A: within a second of an apply that edit is taken for a stale copy
-    # and put back, by design, see streamlit_tabsync/_state.py.)
+    # value arrived from A: until B has rerun once more, that value is taken for the browser's
+    # stale copy and put back, by design, see streamlit_tabsync/_state.py.)
     a.press_slider("Zoom", "ArrowRight")
     a.fill_text("Title", "two")
     b.click_checkbox("Flag")
