@@ -219,7 +219,7 @@ impl Bridge {
             let ours = self
                 .engine
                 .namespace_prefix()
-                .is_some_and(|p| change.key.as_deref().is_none_or(|k| k.starts_with(&p)));
+                .is_some_and(|p| change.key.as_deref().is_none_or(|k| k.starts_with(p)));
             if ours {
                 self.engine.count_ignored();
             }
@@ -243,7 +243,7 @@ impl Bridge {
         };
         let now = now_ms();
         let mut repairs = Vec::new();
-        for (key, text) in storage.entries_with_prefix(&prefix) {
+        for (key, text) in storage.entries_with_prefix(prefix) {
             match text {
                 Some(text) => repairs.extend(self.engine.load(&key, &text, now)),
                 None => self.engine.count_ignored(),

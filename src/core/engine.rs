@@ -178,6 +178,8 @@ pub struct PendingEdit {
 #[derive(Debug, Clone, PartialEq)]
 struct Config {
     ns: String,
+    /// `tabsync:v1:<ns>:`, built once: every storage event is tested against it.
+    prefix: String,
     keys: BTreeSet<String>,
     ttl_ms: Option<u64>,
     conflict: ConflictPolicy,
@@ -231,8 +233,8 @@ impl Engine {
     }
 
     /// The storage key prefix of this engine's namespace, once configured.
-    pub fn namespace_prefix(&self) -> Option<String> {
-        self.namespace().map(|ns| format!("{KEY_PREFIX}{ns}:"))
+    pub fn namespace_prefix(&self) -> Option<&str> {
+        self.config.as_ref().map(|c| c.prefix.as_str())
     }
 
     /// Ids of the local edits already handled, per key (kept across iframe re-creation).
@@ -282,7 +284,10 @@ impl Engine {
             // Newly bound keys may already have values the Streamlit side has not seen.
             self.news = true;
         }
+        let mut prefix = storage_key(&args.ns, "");
+        prefix.shrink_to_fit();
         self.config = Some(Config {
+            prefix,
             ns: args.ns.clone(),
             keys,
             ttl_ms: args.ttl_ms.filter(|t| *t > 0),
@@ -367,7 +372,7 @@ impl Engine {
                 .iter()
                 .filter_map(|(k, _)| self.reseed(&storage_key(ns, k), now_ms))
                 .collect(),
-            (Some(key), _) if !key.starts_with(&prefix) => Vec::new(),
+            (Some(key), _) if !key.starts_with(prefix) => Vec::new(),
             (Some(key), None) => self.reseed(key, now_ms).into_iter().collect(),
             (Some(key), Some(text)) => self.load(key, text, now_ms).into_iter().collect(),
         }
@@ -457,7 +462,7 @@ impl Engine {
         self.in_flight.remove(&pending.edit.id);
         if self
             .namespace_prefix()
-            .map(|p| pending.storage_key.starts_with(&p))
+            .map(|p| pending.storage_key.starts_with(p))
             != Some(true)
         {
             return None; // the namespace changed meanwhile
