@@ -37,14 +37,9 @@ import gzip
 import json
 import os
 import platform
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 from typing import Any, Callable
 
@@ -58,14 +53,19 @@ RESULTS = Path(__file__).resolve().parent / "results.json"
 
 # One browser set-up for the benchmarks and the end-to-end tests.
 sys.path.insert(0, str(REPO))
-from tests.e2e.harness import CHROMIUM, CHROMIUM_ARGS, COMPONENT_TITLE  # noqa: E402
+from tests.e2e.harness import (  # noqa: E402
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    COMPONENT_TITLE,
+    start_streamlit,
+    stop_server,
+)
 
 CHANNEL = "bench"
 COMPONENT_PATH = "/component/streamlit_tabsync"
 
 #: Deadline of every wait, in ms (generous: 2 cores run Chromium and Streamlit side by side).
 DEADLINE_MS = 30_000
-SERVER_START_S = 60.0
 #: Gap kept between a delivery of tab B's component and the next bridge write (see above).
 BRIDGE_GAP_MS = 120
 
@@ -340,70 +340,19 @@ def log(msg: str) -> None:
     print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", flush=True)
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-            return response.status == 200
-    except (urllib.error.URLError, OSError):
-        return False
-
-
 class Server:
-    """``streamlit run`` of the bench app on a free port, in its own process group."""
+    """``streamlit run`` of the bench app on a free port (the e2e harness's start and stop)."""
 
     def __init__(self, log_dir: Path) -> None:
-        port = free_port()
-        self.url = f"http://127.0.0.1:{port}"
-        self.log_path = log_dir / f"streamlit-{port}.log"
-        env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(
-            p for p in (str(REPO / "streamlit_component"), env.get("PYTHONPATH")) if p
-        )
-        with self.log_path.open("wb") as out:
-            self.process = subprocess.Popen(
-                [
-                    sys.executable, "-m", "streamlit", "run", str(APP),
-                    "--server.headless", "true",
-                    "--server.address", "127.0.0.1",
-                    "--server.port", str(port),
-                    "--server.fileWatcherType", "none",
-                    "--server.runOnSave", "false",
-                    "--browser.gatherUsageStats", "false",
-                ],
-                cwd=REPO,
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        deadline = time.monotonic() + SERVER_START_S
-        while not healthy(self.url):
-            if self.process.poll() is not None:
-                raise RuntimeError(f"streamlit exited:\n{self.log_tail()}")
-            if time.monotonic() > deadline:
-                self.stop()
-                raise RuntimeError(f"streamlit not healthy after {SERVER_START_S}s")
-            time.sleep(0.1)  # poll period of the health check
+        self._server = start_streamlit(APP, log_dir)
+        self.url = self._server.url
+        self.log_path = self._server.log_path
 
     def log_tail(self, lines: int = 40) -> str:
-        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        return self._server.log_tail(lines)
 
     def stop(self) -> None:
-        if self.process.poll() is not None:
-            return
-        os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=10)
+        stop_server(self._server.process)
 
 
 def component_frame(page: Page) -> Frame:
