@@ -7,6 +7,9 @@ cd "$(dirname "$0")/.."
 py=$1
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+# setuptools keeps a build/ folder between builds; a stale one would put old .wasm files
+# into the wheel next to the new one.
+rm -rf streamlit_component/build
 "$py" -m build --wheel --outdir "$tmp/dist" streamlit_component >"$tmp/build.log" 2>&1 \
   || { cat "$tmp/build.log"; exit 1; }
 python3 -m venv "$tmp/venv"
