@@ -4,6 +4,7 @@ missed events) and hostile entries written into storage by another script of the
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
@@ -380,12 +381,22 @@ def test_a_tab_closed_in_the_middle_of_a_burst_leaves_the_others_on_its_last_wri
     )
     closing.close()  # mid-burst: its pending timer dies with it
 
-    last = entry(b.page, NOTE)
-    assert last is not None and last["v"].startswith("burst ")
-    for tab in (b, c):
-        tab.expect_value("note", repr(last["v"]))
+    # The closed renderer's last few setItem calls can still be in flight to the other tabs
+    # when close() returns, so "its last write" is what storage holds once b and c agree with
+    # it -- a snapshot taken right after close() may be a write or two behind.
+    def converged() -> dict[str, Any] | None:
+        seen_b, seen_c = entry(b.page, NOTE), entry(c.page, NOTE)
+        if seen_b is None or seen_b != seen_c:
+            return None
+        shown = repr(seen_b["v"])
+        return seen_b if b.value("note") == shown and c.value("note") == shown else None
+
+    last = poll_until(converged, "tabs B and C to show the value storage holds")
     wait_settled([b, c])
-    assert entry(b.page, NOTE) == last, "nothing wrote after the closed tab's last write"
+    final = poll_until(converged, "tabs B and C to still agree with storage once settled")
+    assert final["v"].startswith("burst ") and int(final["v"].split()[1]) >= 50
+    assert final["s"][2] == "closing-tab", "B and C must not overwrite the closed tab's write"
+    assert final["s"] >= last["s"], "storage went back to an older write"
     for tab in (b, c):
-        assert tab.value("note") == repr(last["v"]) and tab.status() == "live"
+        assert tab.status() == "live"
     assert_no_errors(b, c)
