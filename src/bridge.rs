@@ -14,7 +14,7 @@ use gloo_timers::callback::Timeout;
 use wasm_bindgen::prelude::*;
 
 use crate::browser::{now_ms, random_id, AckMemo, StorageChange, StorageTransport, WebLocks};
-use crate::core::{ArgsError, Effect, Engine, PendingEdit, RenderArgs};
+use crate::core::{Effect, Engine, PendingEdit, RenderArgs};
 use crate::host::StreamlitHost;
 
 /// Smallest time between two deliveries to Streamlit, in ms (each delivery is one rerun).
@@ -136,10 +136,8 @@ impl Bridge {
             Ok(false) => {}
             Err(_) => return,
         }
-        match self.engine.begin_edits(&args) {
-            Ok(pending) => pending.into_iter().for_each(|p| self.start_commit(p)),
-            Err(ArgsError::Unshareable) => self.engine.unshareable(),
-            Err(_) => {}
+        for pending in self.engine.begin_edits(&args) {
+            self.start_commit(pending);
         }
         self.schedule_delivery();
     }

@@ -44,7 +44,7 @@ fn first_render_delivers_the_stored_state() {
     assert_eq!(e.configure(&a), Ok(true));
     let (k, t) = stored("zoom", json!(7), Stamp::new(10, 0, "other"));
     e.load(&k, &t, 100);
-    assert!(e.apply_edits(&a, 100, |_| None).unwrap().is_empty());
+    assert!(e.apply_edits(&a, 100, |_| None).is_empty());
     let d = e.take_delivery().expect("initial delivery");
     assert_eq!(d.values["zoom"].v, json!(7));
     assert!(e.take_delivery().is_none(), "no news, no second delivery");
@@ -56,7 +56,7 @@ fn an_edit_is_written_once_and_acked_without_a_delivery() {
     let a = args("tab1", &[("zoom", "tab1.1", json!(5))]);
     e.configure(&a).unwrap();
     e.take_delivery();
-    let writes = e.apply_edits(&a, 100, |_| None).unwrap();
+    let writes = e.apply_edits(&a, 100, |_| None);
     assert_eq!(writes.len(), 1);
     let Effect::Write { key, text } = &writes[0] else {
         panic!("a write")
@@ -68,7 +68,7 @@ fn an_edit_is_written_once_and_acked_without_a_delivery() {
         "the writer gets no delivery of its own write"
     );
     assert!(
-        e.apply_edits(&a, 200, |_| None).unwrap().is_empty(),
+        e.apply_edits(&a, 200, |_| None).is_empty(),
         "the same edit is not rewritten"
     );
     assert_eq!(e.acks()["zoom"], "tab1.1");
@@ -83,7 +83,7 @@ fn a_local_edit_beats_everything_seen_before_it() {
     assert_eq!(e.on_storage(Some(&k), Some(&t), 1_000), vec![]);
     assert!(e.has_news());
     let b = args("tab1", &[("zoom", "tab1.1", json!(2))]);
-    let writes = e.apply_edits(&b, 1_000, |_| None).unwrap();
+    let writes = e.apply_edits(&b, 1_000, |_| None);
     let Effect::Write { text, .. } = &writes[0] else {
         panic!("a write")
     };
@@ -150,7 +150,7 @@ fn failed_writes_degrade_the_status_and_are_retried_until_they_succeed() {
     let a = args("tab1", &[("zoom", "tab1.1", json!(4))]);
     e.configure(&a).unwrap();
     e.take_delivery();
-    let writes = e.apply_edits(&a, 100, |_| None).unwrap();
+    let writes = e.apply_edits(&a, 100, |_| None);
     let Effect::Write { key, text } = writes[0].clone() else {
         panic!("a write")
     };
@@ -184,9 +184,7 @@ fn an_edit_is_stamped_above_the_stored_entry_even_before_its_event_arrives() {
     let a = args("slow", &[("zoom", "slow.1", json!(1))]);
     e.configure(&a).unwrap();
     let (k, t) = stored("zoom", json!(5), Stamp::new(9_000, 0, "fast"));
-    let writes = e
-        .apply_edits(&a, 1_000, |key| (key == k).then(|| t.clone()))
-        .unwrap();
+    let writes = e.apply_edits(&a, 1_000, |key| (key == k).then(|| t.clone()));
     let Effect::Write { text, .. } = &writes[0] else {
         panic!("a write")
     };
@@ -208,20 +206,47 @@ fn restored_acks_stop_a_new_instance_rewriting_old_edits() {
     let mut first = Engine::new("one");
     let a = args("tab1", &[("zoom", "tab1.4", json!(3))]);
     first.configure(&a).unwrap();
-    assert_eq!(first.apply_edits(&a, 10, |_| None).unwrap().len(), 1);
+    assert_eq!(first.apply_edits(&a, 10, |_| None).len(), 1);
     let mut second = Engine::new("two");
     second.restore_acks(first.acks().clone());
     second.configure(&a).unwrap();
-    assert!(second.apply_edits(&a, 20, |_| None).unwrap().is_empty());
+    assert!(second.apply_edits(&a, 20, |_| None).is_empty());
 }
 
 #[test]
-fn unshareable_edits_are_reported_not_written() {
+fn an_unshareable_edit_is_refused_alone_and_reported_by_key() {
     let mut e = Engine::new("i");
     let deep = (0..40).fold(json!(1), |v, _| json!([v]));
-    let a = args("tab1", &[("zoom", "tab1.1", deep)]);
+    let a = args(
+        "tab1",
+        &[
+            ("zoom", "tab1.1", deep),
+            ("layers", "tab1.2", json!(["roads"])),
+        ],
+    );
     e.configure(&a).unwrap();
-    assert_eq!(e.apply_edits(&a, 10, |_| None), Err(ArgsError::Unshareable));
+    let writes = e.apply_edits(&a, 10, |_| None);
+    // The shareable edit of the same render is still written.
+    assert_eq!(writes.len(), 1, "{writes:?}");
+    match &writes[0] {
+        Effect::Write { key, text } => {
+            assert!(key.ends_with(":layers"), "{key}");
+            assert!(text.contains("roads"), "{text}");
+        }
+        other => panic!("expected a write, got {other:?}"),
+    }
+    // Both are acknowledged, so neither is taken again on the next render.
+    assert_eq!(e.acks().get("zoom").map(String::as_str), Some("tab1.1"));
+    assert_eq!(e.acks().get("layers").map(String::as_str), Some("tab1.2"));
+    assert!(e.apply_edits(&a, 20, |_| None).is_empty());
+    // The refusal is reported, naming the key.
+    let d = e.take_delivery().expect("the refusal is news");
+    let error = d.error.expect("an error is reported");
+    assert!(error.contains("'zoom'"), "{error}");
+    assert!(
+        !d.values.contains_key("zoom"),
+        "the deep value was not shared"
+    );
 }
 
 #[test]
@@ -261,7 +286,7 @@ fn a_writer_ttl_travels_with_the_entry() {
     let mut a = args("w", &[("zoom", "w.1", json!(2))]);
     a.ttl_ms = Some(500);
     writer.configure(&a).unwrap();
-    let writes = writer.apply_edits(&a, 10_000, |_| None).unwrap();
+    let writes = writer.apply_edits(&a, 10_000, |_| None);
     let Effect::Write { key, text } = &writes[0] else {
         panic!("a write")
     };
@@ -290,10 +315,10 @@ fn under_reject_an_edit_on_a_replaced_value_is_refused_and_reported() {
     let a = reject_args("me", "me.1", json!(5), Some(&base));
     e.configure(&a).unwrap();
     e.take_delivery();
-    let pending = e.begin_edits(&a).unwrap();
+    let pending = e.begin_edits(&a);
     assert!(pending[0].compare);
     assert!(
-        e.begin_edits(&a).unwrap().is_empty(),
+        e.begin_edits(&a).is_empty(),
         "in flight edits are not taken twice"
     );
     let (_, theirs) = stored("zoom", json!(9), Stamp::new(20, 0, "other"));
@@ -316,14 +341,14 @@ fn under_reject_an_edit_on_the_current_value_or_our_own_write_is_written() {
     let a = reject_args("me", "me.1", json!(5), Some(&base));
     e.configure(&a).unwrap();
     let (_, same) = stored("zoom", json!(1), base.clone());
-    let p = e.begin_edits(&a).unwrap().remove(0);
+    let p = e.begin_edits(&a).remove(0);
     let Some(Effect::Write { text, .. }) = e.commit(p, Some(&same), 30) else {
         panic!("written")
     };
     // The next edit is still based on `base` (our own write is never delivered back), but
     // storage holds our own write: not a conflict.
     let b = reject_args("me", "me.2", json!(6), Some(&base));
-    let p = e.begin_edits(&b).unwrap().remove(0);
+    let p = e.begin_edits(&b).remove(0);
     assert!(matches!(
         e.commit(p, Some(&text), 40),
         Some(Effect::Write { .. })

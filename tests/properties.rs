@@ -168,13 +168,13 @@ impl World {
                 let a = args(tab, Some((KEYS[key], self.edits)));
                 let now = self.wall(tab);
                 let storage = self.storage.clone();
-                let effects = self.engines[tab]
-                    .apply_edits(
-                        &a,
-                        now,
-                        |k| if blind { None } else { storage.get(k).cloned() },
-                    )
-                    .expect("shareable edit");
+                let effects = self.engines[tab].apply_edits(&a, now, |k| {
+                    if blind {
+                        None
+                    } else {
+                        storage.get(k).cloned()
+                    }
+                });
                 for e in effects {
                     self.write(tab, e);
                 }

@@ -419,12 +419,16 @@ impl Engine {
 
     /// Takes the local edits of `args` not yet handled (nor being handled). Each is to be
     /// finished with [`Engine::commit`]; until then it is not taken again.
-    pub fn begin_edits(&mut self, args: &RenderArgs) -> Result<Vec<PendingEdit>, ArgsError> {
+    ///
+    /// An edit whose value cannot be shared (too large or too deep) is refused on its own:
+    /// it is acknowledged (so it is not taken again), its key is named in the reported error,
+    /// and the tab keeps the value locally. The other edits of the same render go ahead.
+    pub fn begin_edits(&mut self, args: &RenderArgs) -> Vec<PendingEdit> {
         let Some(config) = self.config.as_ref() else {
-            return Ok(Vec::new());
+            return Vec::new();
         };
         let mut pending = Vec::new();
-        let mut unshareable = false;
+        let mut refused = Vec::new();
         for (key, edit) in &args.edits {
             if !config.keys.contains(key)
                 || self.acks.get(key) == Some(&edit.id)
@@ -433,7 +437,7 @@ impl Engine {
                 continue;
             }
             if !is_shareable(&edit.v) {
-                unshareable = true;
+                refused.push((key.clone(), edit.id.clone()));
                 continue;
             }
             self.in_flight.insert(edit.id.clone());
@@ -444,10 +448,15 @@ impl Engine {
                 compare: config.conflict == ConflictPolicy::Reject,
             });
         }
-        if unshareable {
-            return Err(ArgsError::Unshareable);
+        for (key, id) in refused {
+            let mut reason = String::from("the value of '");
+            reason.push_str(&key);
+            reason.push_str("' cannot be shared (too large or too deep); kept in this tab only");
+            self.acks.insert(key, id);
+            self.error = Some(reason);
+            self.news = true;
         }
-        Ok(pending)
+        pending
     }
 
     /// Finishes one edit given the text now stored under its key (read inside the lock for a
@@ -530,15 +539,15 @@ impl Engine {
         args: &RenderArgs,
         now_ms: u64,
         stored: impl Fn(&str) -> Option<String>,
-    ) -> Result<Vec<Effect>, ArgsError> {
-        let pending = self.begin_edits(args)?;
-        Ok(pending
+    ) -> Vec<Effect> {
+        let pending = self.begin_edits(args);
+        pending
             .into_iter()
             .filter_map(|p| {
                 let text = stored(&p.storage_key);
                 self.commit(p, text.as_deref(), now_ms)
             })
-            .collect())
+            .collect()
     }
 
     /// Records that the write under `storage_key` failed: the tab keeps its value, the status
@@ -569,12 +578,6 @@ impl Engine {
             self.error = None;
             self.news = true;
         }
-    }
-
-    /// Records that a local edit cannot be shared (too large or too deep).
-    pub fn unshareable(&mut self) {
-        self.error = Some("a local value cannot be shared (too large or too deep)".to_owned());
-        self.news = true;
     }
 
     /// Records that storage is unavailable: the tab works on its own.

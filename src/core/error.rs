@@ -40,7 +40,4 @@ pub enum ArgsError {
     /// The namespace or tab id is malformed.
     #[error("bad namespace or tab id")]
     BadName,
-    /// A local edit's value is too large or too deep to share.
-    #[error("value of a local edit cannot be shared")]
-    Unshareable,
 }
