@@ -52,7 +52,9 @@ st.set_page_config(page_title="Larkport GIS", page_icon=":world_map:", layout="w
 # Before any widget: values changed in other tabs are applied here, so the widgets below are
 # drawn with them.
 info = tabsync.sync(
-    ["center_lat", "center_lon", "zoom", "layers", "show_labels"], channel="gis"
+    ["center_lat", "center_lon", "zoom", "layers", "show_labels"],
+    channel="gis",
+    on_change=lambda news: st.toast(f"Updated from another tab: {', '.join(news.applied)}"),
 )
 
 

@@ -153,6 +153,7 @@ def sync(
     ttl: float | None = None,
     conflict: ConflictPolicy = "lww",
     on_conflict: Callable[[str, Any, Any], None] | None = None,
+    on_change: Callable[[SyncInfo], None] | None = None,
     key: str | None = None,
 ) -> SyncInfo:
     """Keep the listed ``st.session_state`` keys in step across this browser's tabs.
@@ -187,6 +188,12 @@ def sync(
     on_conflict : callable, optional
         Called as ``on_conflict(key, mine, theirs)`` once per refused edit, in the run that
         learns of it, before the widgets are drawn.
+    on_change : callable, optional
+        Called as ``on_change(info)`` (``info`` being the :class:`SyncInfo` this call
+        returns) once in each run where values from other tabs were applied, after they are
+        in ``st.session_state`` and before the widgets are drawn; ``info.applied`` names the
+        keys. Not called for this tab's own edits. A value put back after a refused edit
+        (``conflict="reject"``) counts as applied, after ``on_conflict`` is called.
     key : str, optional
         Key of the (invisible) component. Defaults to one derived from ``channel``, so two
         ``sync`` calls with different channels can coexist in one script.
@@ -220,6 +227,9 @@ def sync(
         if isinstance(ttl, bool) or not isinstance(ttl, (int, float)) or not ttl > 0:
             raise TabSyncError(f"ttl must be a positive number of seconds, got {ttl!r}")
         ttl_ms = math.ceil(ttl * 1000)
+    for name, callback in (("on_conflict", on_conflict), ("on_change", on_change)):
+        if callback is not None and not callable(callback):
+            raise TabSyncError(f"{name} must be a callable or None, got {callback!r}")
     component_key = key if key is not None else f"tabsync:{channel_name}"
 
     ctx = get_script_run_ctx()
@@ -265,7 +275,7 @@ def sync(
             "live", "degraded", "blocked"
         ) else "live"  # type: ignore[assignment]
     last = state.last_update
-    return SyncInfo(
+    info = SyncInfo(
         tab_id=state.tab_id,
         channel=channel_name,
         status=status,
@@ -275,3 +285,6 @@ def sync(
         last_update=datetime.fromtimestamp(last, tz=timezone.utc) if last else None,
         error=state.browser_error,
     )
+    if on_change is not None and info.applied:
+        on_change(info)
+    return info

@@ -10,6 +10,7 @@ from .faults_helpers import (
     component_frame,
     engine_app,  # noqa: F401 - fixture
     entry,
+    fill_number,
     js_now,
     open_tab,
     origin_page,
@@ -207,4 +208,21 @@ def test_conflict_reject_lets_exactly_one_of_two_simultaneous_writes_win(
     assert text_line(loser, "conflict_calls=") == "1"
     assert text_line(winner, "conflict_calls=") == "0"
     assert text_line(winner, "conflict_log=") == ""
+    assert_no_errors(a, b)
+
+
+def test_on_change_is_called_once_per_run_that_applies_other_tabs_values(
+    engine_app: StreamlitServer, profile: Profile
+) -> None:
+    a, b = profile.open_tabs(engine_app.url, 2)
+    a.fill_text("Note", "from A")
+    b.expect_value("note", repr("from A"))
+    fill_number(b, "Count", 7)
+    a.expect_value("count", "7")
+    wait_settled([a, b])
+
+    # Each tab was told of the other's change, once, with the new value already in session
+    # state; neither was told of its own edit.
+    assert text_line(b, "change_log=") == "note='from A'"
+    assert text_line(a, "change_log=") == "count=7"
     assert_no_errors(a, b)

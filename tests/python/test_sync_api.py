@@ -60,6 +60,8 @@ def test_bad_arguments_raise_tabsync_errors():
         'tabsync.sync(["a"], ttl=0)',
         'tabsync.sync(["a"], ttl="1h")',
         'tabsync.sync(["a"], conflict="first")',
+        'tabsync.sync(["a"], on_change="refresh")',
+        'tabsync.sync(["a"], on_conflict=1)',
     ]
     for call in calls:
         at = run(

@@ -15,7 +15,8 @@ when unticked); "Alt key" passes another component ``key=``.
 Printed lines (``st.text``, last so they describe a finished run): ``value:<key>=<repr>``,
 ``status=``, ``error=``, ``applied=``, ``rejected=`` (this run), ``rejected_log=`` (keys
 ever rejected in this session), ``conflicts=`` (this run), ``conflict_log=`` (every
-``on_conflict`` call as ``key:mine->theirs``), ``conflict_calls=``, ``tab=``, ``runs=``.
+``on_conflict`` call as ``key:mine->theirs``), ``conflict_calls=``, ``change_log=`` (every
+``on_change`` call as ``key=<repr>,...``, values as read in the callback), ``tab=``, ``runs=``.
 """
 
 import streamlit as st
@@ -35,10 +36,17 @@ state.setdefault("prefs", {"theme": "light"})
 state.setdefault("beat", 0)
 state.setdefault("_conflict_log", [])
 state.setdefault("_rejected_log", [])
+state.setdefault("_change_log", [])
 
 
 def _on_conflict(key, mine, theirs):
     state["_conflict_log"].append(f"{key}:{mine!r}->{theirs!r}")
+
+
+def _on_change(info):
+    # Drawn below: proves the applied values are in session state when it is called.
+    applied = ",".join(f"{k}={state[k]!r}" for k in info.applied)
+    state["_change_log"].append(applied)
 
 
 paused = st.checkbox("Paused", key="paused")
@@ -52,6 +60,7 @@ if not paused:
         ttl=ttl,
         conflict=conflict,
         on_conflict=_on_conflict if conflict == "reject" else None,
+        on_change=_on_change,
         key="tabsync-alt" if alt else None,
     )
     for key in info.rejected:
@@ -75,4 +84,5 @@ else:
 st.text(f"rejected_log={','.join(state['_rejected_log'])}")
 st.text(f"conflict_log={' | '.join(state['_conflict_log'])}")
 st.text(f"conflict_calls={len(state['_conflict_log'])}")
+st.text(f"change_log={' | '.join(state['_change_log'])}")
 st.text(f"runs={state['_runs']}")
