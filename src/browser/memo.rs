@@ -5,9 +5,9 @@
 //! newer values from other tabs). Edit ids are unique per write, so a reloaded or duplicated
 //! tab, which keeps a copy of `sessionStorage`, cannot confuse them.
 
-use std::collections::BTreeMap;
-
 use gloo_storage::{SessionStorage, Storage};
+
+use crate::core::KeyMap;
 
 /// Acks (edit id per key) of one namespace, in `sessionStorage`.
 #[derive(Debug, Clone)]
@@ -28,12 +28,12 @@ impl AckMemo {
     }
 
     /// The acks saved by an earlier iframe of this tab (empty when none or unreadable).
-    pub fn load(&self) -> BTreeMap<String, String> {
+    pub fn load(&self) -> KeyMap<String> {
         SessionStorage::get(&self.key).unwrap_or_default()
     }
 
     /// Saves the acks; a failure only costs a possible rewrite of an old edit later.
-    pub fn save(&self, acks: &BTreeMap<String, String>) {
+    pub fn save(&self, acks: &KeyMap<String>) {
         let _ = SessionStorage::set(&self.key, acks);
     }
 }

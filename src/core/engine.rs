@@ -20,7 +20,7 @@
 //! browser layer can run the second under a cross-tab lock: with [`ConflictPolicy::Reject`]
 //! the commit is a compare-and-set against the stamp the edit was based on.
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::VecDeque;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -31,6 +31,7 @@ use super::envelope::{
 };
 use super::error::{ArgsError, DecodeError};
 use super::replica::{Merge, Replica};
+use super::{KeyMap, KeySet};
 
 /// How many recent conflicts a delivery carries (the Streamlit side keeps only the latest
 /// delivery, so each one repeats the recent ones; Python drops those it has seen).
@@ -70,7 +71,7 @@ pub struct RenderArgs {
     pub keys: Vec<String>,
     /// The latest local edit of each key.
     #[serde(default)]
-    pub edits: BTreeMap<String, Edit>,
+    pub edits: KeyMap<Edit>,
     /// Time to live of shared values, in ms: older values are ignored and removed.
     #[serde(default)]
     pub ttl_ms: Option<u64>,
@@ -132,9 +133,9 @@ pub struct Delivery {
     /// `live`, `degraded` or `blocked`.
     pub status: &'static str,
     /// Newest value of every bound key that has one.
-    pub values: BTreeMap<String, DeliveredValue>,
+    pub values: KeyMap<DeliveredValue>,
     /// Id of the last local edit handled (written or refused), per key.
-    pub acks: BTreeMap<String, String>,
+    pub acks: KeyMap<String>,
     /// Recent refused edits, newest last.
     pub conflicts: Vec<Conflict>,
     /// Entries from storage that were ignored as invalid, since the component started.
@@ -180,7 +181,7 @@ struct Config {
     ns: String,
     /// `tabsync:v1:<ns>:`, built once: every storage event is tested against it.
     prefix: String,
-    keys: BTreeSet<String>,
+    keys: KeySet,
     ttl_ms: Option<u64>,
     conflict: ConflictPolicy,
 }
@@ -192,11 +193,11 @@ pub struct Engine {
     config: Option<Config>,
     clock: Option<HybridClock>,
     replica: Replica,
-    acks: BTreeMap<String, String>,
-    in_flight: BTreeSet<String>,
-    own_writes: BTreeMap<String, Stamp>,
-    expiry: BTreeMap<String, u64>,
-    unsaved: BTreeSet<String>,
+    acks: KeyMap<String>,
+    in_flight: KeySet,
+    own_writes: KeyMap<Stamp>,
+    expiry: KeyMap<u64>,
+    unsaved: KeySet,
     conflicts: VecDeque<Conflict>,
     status: Status,
     error: Option<String>,
@@ -213,11 +214,11 @@ impl Engine {
             config: None,
             clock: None,
             replica: Replica::new(),
-            acks: BTreeMap::new(),
-            in_flight: BTreeSet::new(),
-            own_writes: BTreeMap::new(),
-            expiry: BTreeMap::new(),
-            unsaved: BTreeSet::new(),
+            acks: KeyMap::new(),
+            in_flight: KeySet::new(),
+            own_writes: KeyMap::new(),
+            expiry: KeyMap::new(),
+            unsaved: KeySet::new(),
             conflicts: VecDeque::new(),
             status: Status::Live,
             error: None,
@@ -238,12 +239,12 @@ impl Engine {
     }
 
     /// Ids of the local edits already handled, per key (kept across iframe re-creation).
-    pub fn acks(&self) -> &BTreeMap<String, String> {
+    pub fn acks(&self) -> &KeyMap<String> {
         &self.acks
     }
 
     /// Restores acks saved by an earlier instance in this tab, so its edits are not rewritten.
-    pub fn restore_acks(&mut self, acks: BTreeMap<String, String>) {
+    pub fn restore_acks(&mut self, acks: KeyMap<String>) {
         self.acks = acks;
     }
 
@@ -264,12 +265,10 @@ impl Engine {
         if !is_valid_name(&args.ns) || !is_valid_name(&args.tab) {
             return Err(ArgsError::BadName);
         }
-        let keys: BTreeSet<String> = args
-            .keys
-            .iter()
-            .filter(|k| is_valid_key(k))
-            .cloned()
-            .collect();
+        let mut keys = KeySet::new();
+        for key in args.keys.iter().filter(|k| is_valid_key(k)) {
+            keys.insert(key.clone(), ());
+        }
         if self.clock.as_ref().map(HybridClock::tab) != Some(args.tab.as_str()) {
             self.clock = Some(HybridClock::new(args.tab.clone()));
         }
@@ -342,7 +341,7 @@ impl Engine {
     /// was freed).
     pub fn retry_unsaved(&self, now_ms: u64) -> Vec<Effect> {
         self.unsaved
-            .iter()
+            .keys()
             .filter_map(|k| self.reseed(k, now_ms))
             .collect()
     }
@@ -404,7 +403,7 @@ impl Engine {
         if !clock.observe(&envelope.stamp, now_ms) {
             return Err(DecodeError::FromTheFuture);
         }
-        let bound = config.keys.contains(&envelope.key);
+        let bound = config.keys.contains_key(&envelope.key);
         let key = envelope.key;
         let merged = self.replica.merge(&key, envelope.value, envelope.stamp);
         if merged == Merge::Newer {
@@ -430,9 +429,9 @@ impl Engine {
         let mut pending = Vec::new();
         let mut refused = Vec::new();
         for (key, edit) in &args.edits {
-            if !config.keys.contains(key)
+            if !config.keys.contains_key(key)
                 || self.acks.get(key) == Some(&edit.id)
-                || self.in_flight.contains(&edit.id)
+                || self.in_flight.contains_key(&edit.id)
             {
                 continue;
             }
@@ -440,7 +439,7 @@ impl Engine {
                 refused.push((key.clone(), edit.id.clone()));
                 continue;
             }
-            self.in_flight.insert(edit.id.clone());
+            self.in_flight.insert(edit.id.clone(), ());
             pending.push(PendingEdit {
                 key: key.clone(),
                 storage_key: storage_key(&config.ns, key),
@@ -553,7 +552,7 @@ impl Engine {
     /// Records that the write under `storage_key` failed: the tab keeps its value, the status
     /// becomes degraded, and [`Engine::retry_unsaved`] will try again.
     pub fn write_failed(&mut self, storage_key: &str, reason: &str) {
-        self.unsaved.insert(storage_key.to_owned());
+        self.unsaved.insert(storage_key.to_owned(), ());
         // Only a change of status or reason is news: retries that keep failing the same way
         // must not rerun the tab's script each time.
         if self.status != Status::Degraded || self.error.as_deref() != Some(reason) {
@@ -605,24 +604,23 @@ impl Engine {
         let config = self.config.as_ref()?;
         self.news = false;
         self.deliveries += 1;
-        let values = self
-            .replica
-            .iter()
-            .filter(|(key, _)| config.keys.contains(*key))
-            .map(|(key, held)| {
+        // Both sources iterate in key order, so each insert appends.
+        let mut values = KeyMap::new();
+        for (key, held) in self.replica.iter() {
+            if config.keys.contains_key(key) {
                 let value = DeliveredValue {
                     v: held.value.clone(),
                     s: held.stamp.to_string(),
                 };
-                (key.clone(), value)
-            })
-            .collect();
-        let acks = self
-            .acks
-            .iter()
-            .filter(|(key, _)| config.keys.contains(*key))
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
+                values.insert(key.clone(), value);
+            }
+        }
+        let mut acks = KeyMap::new();
+        for (key, id) in self.acks.iter() {
+            if config.keys.contains_key(key) {
+                acks.insert(key.clone(), id.clone());
+            }
+        }
         Some(Delivery {
             id: format!("{}-{}", self.instance, self.deliveries),
             ns: config.ns.clone(),

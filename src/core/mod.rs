@@ -11,6 +11,15 @@ pub mod envelope;
 pub mod error;
 pub mod replica;
 
+/// A map keyed by session-state key (or storage key), in key order.
+///
+/// A sorted `Vec` rather than a `BTreeMap`: a tab binds a few dozen keys at most, and each
+/// `BTreeMap` instantiation costs kilobytes of wasm where this one costs a few hundred bytes.
+pub type KeyMap<V> = litemap::LiteMap<String, V>;
+
+/// A set of keys, in key order (a [`KeyMap`] without values).
+pub type KeySet = KeyMap<()>;
+
 pub use clock::{HybridClock, Stamp, MAX_AHEAD_MS};
 pub use engine::{
     Conflict, ConflictPolicy, DeliveredValue, Delivery, Edit, Effect, Engine, PendingEdit,

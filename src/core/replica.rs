@@ -4,11 +4,10 @@
 //! commutative and associative, so tabs that have seen the same writes, in any order and any
 //! number of times, hold the same state.
 
-use std::collections::BTreeMap;
-
 use serde_json::Value;
 
 use super::clock::Stamp;
+use super::KeyMap;
 
 /// What merging one write did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,7 +32,7 @@ pub struct Versioned {
 /// The highest-stamped write of each key.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Replica {
-    entries: BTreeMap<String, Versioned>,
+    entries: KeyMap<Versioned>,
 }
 
 impl Replica {
