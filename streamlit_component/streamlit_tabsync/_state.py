@@ -17,15 +17,23 @@ Protocol with the browser side (the WASM module in the component iframe):
 
 A value applied from another tab reaches the widget only when the browser has drawn the new
 run. A rerun requested before that (by the next delivery, or by the user changing another
-widget) still carries the widget's previous value. Such a value is recognised as
-*superseded* (it is one this tab held before the applied one, and the browser has not yet
-reported the applied one) and is put back to the shared value instead of being published as
-an edit, which would revert every tab. How long the browser keeps reporting the old value
-varies (runs interrupted by the next delivery may never reach the widget), so no time limit
-applies. A value the script or a callback assigned through the Session State API is always
-an edit (a "reset" button setting the previous value back is legitimate). The price: a user
-who moves a widget back to exactly its previous value before any other rerun of the tab
-sees it put back once.
+widget) still carries the widget's previous value, which must be put back to the shared value
+rather than published as an edit (that would revert every tab). The same previous value is
+also what a user sends who deliberately sets the widget back (unticks a box another tab
+ticked), which must be shared. The browser does not say which it is, so the rule is:
+
+* a value this tab held before an applied one (*superseded*) is put back when the run
+  brings a new delivery (the rerun was requested by the component, not by the user; chains of
+  runs interrupted by deliveries, which may never reach the widget, are all of this kind), or
+  when it comes within :data:`SUPERSEDED_GRACE_S` of the run that applied the value (a user
+  acting on another widget before the browser drew that run);
+* otherwise, and always for a value assigned through the Session State API (a "reset"
+  button), it is an edit.
+
+The price: setting a widget back within the grace period of seeing the other tab's value is
+put back once; a user-triggered rerun arriving later than that while the browser still has
+not drawn the applied run (a script taking longer than the grace period to reach the widget,
+interrupted by a click) publishes the stale value.
 """
 
 from __future__ import annotations
@@ -38,6 +46,10 @@ from typing import Any, Collection, Mapping, Sequence
 
 from ._validate import Validator, check
 from ._values import coerce_like, to_json_text, untag
+
+#: Seconds after the run that applied a value from another tab during which a user-triggered
+#: rerun carrying the value it replaced is taken for the browser's stale copy (see above).
+SUPERSEDED_GRACE_S = 1.5
 
 
 @dataclass
@@ -109,6 +121,8 @@ class ChannelState:
     pending: dict[str, str] = field(default_factory=dict)
     #: Per key, texts of values replaced by applied ones that the browser has not yet shown.
     superseded: dict[str, set[str]] = field(default_factory=dict)
+    #: Per key, ``time.monotonic()`` of the run that last applied a value from another tab.
+    applied_at: dict[str, float] = field(default_factory=dict)
     #: Id of the last delivery processed, so a delivery is applied once.
     last_delivery: str | None = None
     #: True once the first delivery (the shared state at mount) has been applied.
@@ -128,6 +142,9 @@ class ChannelState:
         keys: Sequence[str],
         current: Mapping[str, Any],
         assigned: Collection[str] = (),
+        *,
+        news: bool = True,
+        now: float | None = None,
     ) -> tuple[list[str], list[Applied]]:
         """Record local edits: bound keys whose value differs from the known shared value.
 
@@ -144,6 +161,11 @@ class ChannelState:
         assigned
             Keys assigned through the Session State API since the last run (callbacks, or the
             script before ``sync``): always edits.
+        news
+            True when this run brings a delivery not processed yet (the component requested
+            it); False for a rerun the user requested.
+        now
+            ``time.monotonic()`` now (a parameter so tests can control it).
 
         Returns
         -------
@@ -153,6 +175,7 @@ class ChannelState:
         """
         edited: list[str] = []
         restore: list[Applied] = []
+        now = time.monotonic() if now is None else now
         if not self.live:
             return edited, restore
         for key in keys:
@@ -165,10 +188,14 @@ class ChannelState:
                 continue
             if text == known.text:
                 self.superseded.pop(key, None)  # the browser shows the known value
+                self.applied_at.pop(key, None)
                 continue
-            if key not in assigned and text in self.superseded.get(key, ()):
+            if key not in assigned and text in self.superseded.get(key, ()) and (
+                news or now - self.applied_at.get(key, now) < SUPERSEDED_GRACE_S
+            ):
                 ok, shaped = coerce_like(untag(json.loads(known.text)), current[key])
                 restore.append(Applied(key, shaped if ok else current[key]))
+                self.applied_at[key] = now  # this run draws the shared value again
                 continue
             self._edit_counter += 1
             edit_id = f"{self.tab_id}.{self._edit_counter}"
@@ -176,6 +203,7 @@ class ChannelState:
             self.pending[key] = edit_id
             self.known[key] = Known(text, known.stamp)
             self.superseded.pop(key, None)
+            self.applied_at.pop(key, None)
             edited.append(key)
         return edited, restore
 
@@ -186,6 +214,8 @@ class ChannelState:
         current: Mapping[str, Any],
         edited: Sequence[str],
         validators: Mapping[str, Validator] | None = None,
+        *,
+        now: float | None = None,
     ) -> Outcome:
         """Work out which values of a delivery to apply to this tab.
 
@@ -203,6 +233,8 @@ class ChannelState:
             because the browser side stamps it after everything it has seen.
         validators
             Per-key validators replacing the default type check.
+        now
+            ``time.monotonic()`` now (a parameter so tests can control it).
 
         Returns
         -------
@@ -210,6 +242,7 @@ class ChannelState:
             Values to assign, values refused, and this tab's edits refused as conflicts.
         """
         outcome = Outcome()
+        now = time.monotonic() if now is None else now
         if not isinstance(delivery, dict):
             return outcome
         delivery_id = delivery.get("id")
@@ -258,6 +291,7 @@ class ChannelState:
                 continue  # same value under a newer stamp: nothing to assign
             if key in current:
                 self.superseded.setdefault(key, set()).add(to_json_text(key, current[key]))
+                self.applied_at[key] = now
             applied.append(Applied(key, shaped))
         if not self.live:
             self.live = True

@@ -250,7 +250,11 @@ def sync(
 
     current = {k: session[k] for k in bound if k in session}
     delivery = session.get(component_key)
-    edited, restore = state.detect_edits(bound, current, _assigned_by_api(bound))
+    # A delivery not processed yet means the component requested this rerun, not the user.
+    news = isinstance(delivery, dict) and delivery.get("id") != state.last_delivery
+    edited, restore = state.detect_edits(
+        bound, current, _assigned_by_api(bound), news=news
+    )
     for item in restore:
         session[item.key] = item.value
         current[item.key] = item.value

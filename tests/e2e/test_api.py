@@ -269,9 +269,7 @@ def test_several_sync_calls_top_level_in_function_and_in_column_all_work(
         expect(component_iframes(tab)).to_have_count(3)
     wait_settled([a, b])
 
-    # Edits from both tabs, every channel. (B never edits a key back to a value it held before a
-    # value arrived from A: until B has rerun once more, that value is taken for the browser's
-    # stale copy and put back, by design, see streamlit_tabsync/_state.py.)
+    # Edits from both tabs, every channel.
     a.press_slider("Zoom", "ArrowRight")
     a.fill_text("Title", "two")
     b.click_checkbox("Flag")

@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from playwright.sync_api import expect
 
-from .harness import Profile, StreamlitServer, Tab
+from .harness import Profile, StreamlitServer, Tab, wait_settled
+
+#: How long after a tab applies a value from another tab a rerun that carries the value it
+#: replaced counts as the browser's stale copy (``streamlit_tabsync._state``).
+SUPERSEDED_GRACE_S = 1.5
+
+
+def wait_past(seconds: float) -> None:
+    """Let ``seconds`` of wall-clock time pass (for behaviour defined by elapsed time)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        time.sleep(0.05)
 
 
 @dataclass
@@ -89,3 +101,27 @@ def test_common_widget_values_sync_with_their_types(
     assert not failures, "values that did not sync: " + "; ".join(
         f"{key}: {why}" for key, why in failures.items()
     )
+
+
+def test_a_value_set_back_after_another_tab_changed_it_is_shared_not_put_back(
+    basic_app: StreamlitServer, profile: Profile
+) -> None:
+    # The commonest two-tab edit: A ticks a box, B sees it ticked, then B unticks it. B's
+    # untick carries the value B held before A's change, which is also what a browser that
+    # has not yet drawn the applied run would report; it must be shared, not put back.
+    a, b = profile.open_tabs(basic_app.url, 2)
+    a.click_checkbox("Flag")
+    b.expect_value("flag", "True")
+    expect(b.page.get_by_role("checkbox", name="Flag")).to_be_checked()
+    wait_settled([a, b])
+    # The user reads the page before acting: let the grace period of a just-applied value
+    # pass (the behaviour under test is defined by it; this is not a synchronisation wait).
+    wait_past(SUPERSEDED_GRACE_S)
+
+    b.click_checkbox("Flag")
+    a.expect_value("flag", "False")
+    b.expect_value("flag", "False")
+    wait_settled([a, b])
+    for tab in (a, b):
+        tab.expect_value("flag", "False")
+        expect(tab.page.get_by_role("checkbox", name="Flag")).not_to_be_checked()

@@ -1,6 +1,6 @@
 """The per-tab bookkeeping: what counts as a local edit, what a delivery applies."""
 
-from streamlit_tabsync._state import ChannelState
+from streamlit_tabsync._state import SUPERSEDED_GRACE_S, ChannelState
 
 KEYS = ["zoom", "layers"]
 
@@ -99,6 +99,44 @@ def test_a_superseded_widget_value_is_put_back_not_published():
     edited, restore = state.detect_edits(keys, {"zoom": 1, "range": (3, 9)})
     assert edited == ["zoom"]
     assert restore == []
+
+
+def applied_at(t):
+    """A live tab that applied flag False -> True from another tab at monotonic time ``t``."""
+    state = live_state({"flag": False})
+    state.take_delivery(delivery(1, {"flag": (True, "s2")}), ["flag"], {"flag": False}, [], now=t)
+    return state
+
+
+def test_a_set_back_value_in_a_rerun_the_user_requested_after_the_grace_is_an_edit():
+    state = applied_at(100.0)
+    edited, restore = state.detect_edits(
+        ["flag"], {"flag": False}, news=False, now=100.0 + SUPERSEDED_GRACE_S + 0.1
+    )
+    assert edited == ["flag"] and restore == []
+    assert state.render_args("ns", ["flag"])["edits"]["flag"]["v"] is False
+
+
+def test_a_set_back_value_within_the_grace_or_with_news_is_put_back():
+    state = applied_at(100.0)
+    edited, restore = state.detect_edits(["flag"], {"flag": False}, news=False, now=100.5)
+    assert edited == [] and [(r.key, r.value) for r in restore] == [("flag", True)]
+    # A rerun the component requested (a new delivery) puts it back however late it comes:
+    # chains of runs interrupted by deliveries may never have reached the widget.
+    state = applied_at(100.0)
+    edited, restore = state.detect_edits(["flag"], {"flag": False}, news=True, now=500.0)
+    assert edited == [] and [(r.key, r.value) for r in restore] == [("flag", True)]
+
+
+def test_putting_a_value_back_restarts_the_grace():
+    state = applied_at(100.0)
+    state.detect_edits(["flag"], {"flag": False}, news=True, now=200.0)  # put back
+    edited, _ = state.detect_edits(["flag"], {"flag": False}, news=False, now=201.0)
+    assert edited == []  # within the grace of the put-back at 200 (and put back again)
+    edited, _ = state.detect_edits(
+        ["flag"], {"flag": False}, news=False, now=201.0 + SUPERSEDED_GRACE_S + 0.1
+    )
+    assert edited == ["flag"]
 
 
 def test_a_previous_value_assigned_through_the_api_is_an_edit():
