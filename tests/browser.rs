@@ -54,7 +54,7 @@ fn entry(ns: &str, key: &str, value: &str, wall: u64, tab: &str) -> (String, Str
     let env = Envelope {
         ns: ns.into(),
         key: key.into(),
-        value: serde_json::from_str(value).unwrap(),
+        value: tabsync::core::Json::parse(value).unwrap(),
         stamp: Stamp::new(wall, 0, tab),
         expires: None,
     };
@@ -223,7 +223,7 @@ async fn bridge_speaks_the_streamlit_protocol_and_delivers_news_from_other_tabs(
 
     // A local edit is written to storage with a stamp above everything seen, and acked.
     post_render(
-        r#"{"ns":"br","tab":"me","keys":["zoom","layers"],"edits":{"zoom":{"id":"me.1","v":9}}}"#,
+        r#"{"ns":"br","tab":"me","keys":["zoom","layers"],"edits":{"zoom":{"id":"me.1","t":"9"}}}"#,
     );
     until("the local edit in storage", || {
         other
@@ -298,7 +298,7 @@ async fn bridge_refuses_a_stale_edit_under_reject_and_reports_the_conflict() {
     other.set_item(&k, &t).unwrap();
     let args = format!(
         r#"{{"ns":"rj","tab":"me","keys":["zoom"],"conflict":"reject",
-            "edits":{{"zoom":{{"id":"me.1","v":3,"base":"{base}"}}}}}}"#
+            "edits":{{"zoom":{{"id":"me.1","t":"3","base":"{base}"}}}}}}"#
     );
     post_render(&args);
     until("the conflict", || {
@@ -364,7 +364,9 @@ async fn a_full_storage_degrades_the_writer_which_recovers_once_space_is_freed()
             chunk.truncate(chunk.len() / 2);
         }
     }
-    post_render(r#"{"ns":"qt","tab":"me","keys":["zoom"],"edits":{"zoom":{"id":"me.1","v":12}}}"#);
+    post_render(
+        r#"{"ns":"qt","tab":"me","keys":["zoom"],"edits":{"zoom":{"id":"me.1","t":"12"}}}"#,
+    );
     until("a degraded delivery", || {
         inbox
             .values()

@@ -15,7 +15,7 @@ fn args(tab: &str, edits: &[(&str, &str, Value)]) -> RenderArgs {
                     k.to_string(),
                     Edit {
                         id: id.to_string(),
-                        v: v.clone(),
+                        t: v.to_string(),
                         base: None,
                     },
                 )
@@ -30,7 +30,7 @@ fn stored(key: &str, value: Value, stamp: Stamp) -> (String, String) {
     let env = Envelope {
         ns: "gis".into(),
         key: key.into(),
-        value,
+        value: Json::from_value(&value).unwrap(),
         stamp,
         expires: None,
     };
@@ -333,7 +333,10 @@ fn under_reject_an_edit_on_a_replaced_value_is_refused_and_reported() {
     assert_eq!(d.acks.get("zoom").unwrap(), "me.1");
     assert_eq!(d.conflicts.len(), 1);
     assert_eq!(
-        (d.conflicts[0].mine.clone(), d.conflicts[0].theirs.clone()),
+        (
+            d.conflicts[0].mine.to_value(),
+            d.conflicts[0].theirs.to_value()
+        ),
         (json!(5), json!(9))
     );
 }

@@ -7,7 +7,7 @@ fn sample() -> Envelope {
     Envelope {
         ns: "gis".into(),
         key: "zoom".into(),
-        value: json!({"a": [1, 2.5, "x", null, true]}),
+        value: Json::from_value(&json!({"a": [1, 2.5, "x", null, true]})).unwrap(),
         stamp: Stamp::new(1_764_110_000_000, 3, "tab-1"),
         expires: Some(1_764_110_060_000),
     }

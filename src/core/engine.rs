@@ -23,13 +23,11 @@
 use std::collections::VecDeque;
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 use super::clock::{HybridClock, Stamp};
-use super::envelope::{
-    is_shareable, is_valid_key, is_valid_name, storage_key, Envelope, KEY_PREFIX,
-};
+use super::envelope::{is_valid_key, is_valid_name, shareable, storage_key, Envelope, KEY_PREFIX};
 use super::error::{ArgsError, DecodeError};
+use super::json::Json;
 use super::replica::{Merge, Replica};
 use super::{KeyMap, KeySet};
 
@@ -42,8 +40,8 @@ pub const MAX_REPORTED_CONFLICTS: usize = 16;
 pub struct Edit {
     /// Unique id of the edit (the tab id and a counter).
     pub id: String,
-    /// The edited value.
-    pub v: Value,
+    /// The edited value, as JSON text (checked with the caps of stored values before use).
+    pub t: String,
     /// Stamp (text form) of the shared value the edit was made on, if the tab had one.
     #[serde(default)]
     pub base: Option<String>,
@@ -105,7 +103,7 @@ impl Status {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DeliveredValue {
     /// The value.
-    pub v: Value,
+    pub v: Json,
     /// Its stamp, as text (text order is stamp order).
     pub s: String,
 }
@@ -118,9 +116,9 @@ pub struct Conflict {
     /// Id of the refused edit.
     pub id: String,
     /// The refused value.
-    pub mine: Value,
+    pub mine: Json,
     /// The stored value that won.
-    pub theirs: Value,
+    pub theirs: Json,
 }
 
 /// A component value posted to Streamlit (`streamlit:setComponentValue`).
@@ -169,8 +167,12 @@ pub struct PendingEdit {
     pub key: String,
     /// The storage key of `key`.
     pub storage_key: String,
-    /// The edit.
-    pub edit: Edit,
+    /// Id of the edit.
+    pub id: String,
+    /// The edited value, checked.
+    pub value: Json,
+    /// Stamp (text form) of the shared value the edit was made on, if any.
+    pub base: Option<String>,
     /// Whether the commit must be a compare-and-set (run it under a cross-tab lock).
     pub compare: bool,
 }
@@ -435,15 +437,17 @@ impl Engine {
             {
                 continue;
             }
-            if !is_shareable(&edit.v) {
+            let Ok(value) = shareable(&edit.t) else {
                 refused.push((key.clone(), edit.id.clone()));
                 continue;
-            }
+            };
             self.in_flight.insert(edit.id.clone(), ());
             pending.push(PendingEdit {
                 key: key.clone(),
                 storage_key: storage_key(&config.ns, key),
-                edit: edit.clone(),
+                id: edit.id.clone(),
+                value,
+                base: edit.base.clone(),
                 compare: config.conflict == ConflictPolicy::Reject,
             });
         }
@@ -467,7 +471,7 @@ impl Engine {
         stored: Option<&str>,
         now_ms: u64,
     ) -> Option<Effect> {
-        self.in_flight.remove(&pending.edit.id);
+        self.in_flight.remove(&pending.id);
         if self
             .namespace_prefix()
             .map(|p| pending.storage_key.starts_with(p))
@@ -480,13 +484,13 @@ impl Engine {
             let _ = self.load(&pending.storage_key, text, now_ms);
         }
         let key = pending.key;
-        self.acks.insert(key.clone(), pending.edit.id.clone());
+        self.acks.insert(key.clone(), pending.id.clone());
         if pending.compare {
-            if let Some(theirs) = self.conflicting(&key, pending.edit.base.as_deref()) {
+            if let Some(theirs) = self.conflicting(&key, pending.base.as_deref()) {
                 self.conflicts.push_back(Conflict {
                     key,
-                    id: pending.edit.id,
-                    mine: pending.edit.v,
+                    id: pending.id,
+                    mine: pending.value,
                     theirs,
                 });
                 while self.conflicts.len() > MAX_REPORTED_CONFLICTS {
@@ -502,11 +506,11 @@ impl Engine {
         let envelope = Envelope {
             ns: config.ns.clone(),
             key: key.clone(),
-            value: pending.edit.v.clone(),
+            value: pending.value.clone(),
             stamp: stamp.clone(),
             expires: config.ttl_ms.map(|t| stamp.wall.saturating_add(t)),
         };
-        self.replica.merge(&key, pending.edit.v, stamp.clone());
+        self.replica.merge(&key, pending.value, stamp.clone());
         match envelope.expires {
             Some(x) => self.expiry.insert(key.clone(), x),
             None => self.expiry.remove(&key),
@@ -520,7 +524,7 @@ impl Engine {
 
     /// The value that makes an edit based on `base` a conflict: one held under a stamp above
     /// both the base and this tab's own last write of the key.
-    fn conflicting(&self, key: &str, base: Option<&str>) -> Option<Value> {
+    fn conflicting(&self, key: &str, base: Option<&str>) -> Option<Json> {
         let held = self.replica.get(key)?;
         let base: Option<Stamp> = base.and_then(|b| b.parse().ok());
         let own = self.own_writes.get(key);

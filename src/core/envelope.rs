@@ -11,10 +11,13 @@
 //! the time (ms since the epoch) after which the entry is expired. Unknown fields are
 //! ignored, so later versions may add optional ones.
 
-use serde_json::{Map, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 
 use super::clock::Stamp;
 use super::error::DecodeError;
+use super::json::Json;
+pub use super::json::{MAX_DEPTH, RESERVED_KEY};
 
 /// The format version this build writes and reads.
 pub const FORMAT_VERSION: u64 = 1;
@@ -24,8 +27,6 @@ pub const KEY_PREFIX: &str = "tabsync:v1:";
 pub const MAX_ENTRY_BYTES: usize = 96 * 1024;
 /// Largest encoded value, in bytes (the Python side enforces the same cap).
 pub const MAX_VALUE_BYTES: usize = 64 * 1024;
-/// Deepest nesting of arrays and objects accepted in a value.
-pub const MAX_DEPTH: usize = 32;
 const MAX_KEY_BYTES: usize = 256;
 const MAX_NAME_BYTES: usize = 64;
 
@@ -53,45 +54,44 @@ pub fn is_valid_key(key: &str) -> bool {
     !key.is_empty() && key.len() <= MAX_KEY_BYTES && !key.chars().any(char::is_control)
 }
 
-/// An object key no shared value may use: assigned in a JS frame it would set the object's
-/// prototype instead of a property, so the value could not arrive intact.
-pub const RESERVED_KEY: &str = "__proto__";
-
-/// What is wrong with a value's structure, if anything: nesting deeper than `limit`, or a
-/// [`RESERVED_KEY`] anywhere.
-pub fn check_structure(value: &Value, limit: usize) -> Result<(), DecodeError> {
-    // Iterative, so hostile input cannot exhaust the stack.
-    let mut stack: Vec<(&Value, usize)> = vec![(value, 0)];
-    while let Some((node, depth)) = stack.pop() {
-        let children: Box<dyn Iterator<Item = &Value>> = match node {
-            Value::Array(items) => Box::new(items.iter()),
-            Value::Object(map) => {
-                if map.contains_key(RESERVED_KEY) {
-                    return Err(DecodeError::ReservedKey);
-                }
-                Box::new(map.values())
-            }
-            _ => continue,
-        };
-        if depth + 1 > limit {
-            return Err(DecodeError::TooDeep);
-        }
-        stack.extend(children.map(|child| (child, depth + 1)));
+/// A local value's text as a shareable [`Json`]: well-formed, within [`MAX_VALUE_BYTES`] and
+/// [`MAX_DEPTH`], no [`RESERVED_KEY`].
+pub fn shareable(text: &str) -> Result<Json, DecodeError> {
+    if text.len() > MAX_VALUE_BYTES {
+        return Err(DecodeError::TooLarge);
     }
-    Ok(())
+    Json::parse(text)
 }
 
-/// True when a value nests deeper than `limit` (a scalar has depth 0).
-pub fn depth_exceeds(value: &Value, limit: usize) -> bool {
-    check_structure(value, limit) == Err(DecodeError::TooDeep)
+/// The stored entry as written: fields in a fixed order, the value embedded verbatim.
+#[derive(Serialize)]
+struct WireOut<'a> {
+    f: u64,
+    ns: &'a str,
+    k: &'a str,
+    v: &'a RawValue,
+    s: (u64, u32, &'a str),
+    #[serde(skip_serializing_if = "Option::is_none")]
+    x: Option<u64>,
 }
 
-/// True when a value may be shared: within the depth and size caps, no reserved key.
-pub fn is_shareable(value: &Value) -> bool {
-    check_structure(value, MAX_DEPTH).is_ok()
-        && serde_json::to_string(value)
-            .map(|t| t.len() <= MAX_VALUE_BYTES)
-            .unwrap_or(false)
+/// The stored entry as read. Unknown fields are ignored; each known one must have its type.
+#[derive(Deserialize)]
+struct WireIn {
+    f: u64,
+    ns: String,
+    k: String,
+    v: Box<RawValue>,
+    s: (u64, u32, String),
+    #[serde(default)]
+    x: Option<u64>,
+}
+
+/// Only the format version, read when an entry fails to decode, so that a later version's
+/// entry is told apart from a malformed one.
+#[derive(Deserialize)]
+struct WireVersion {
+    f: u64,
 }
 
 /// One synced key's stored entry.
@@ -102,7 +102,7 @@ pub struct Envelope {
     /// The session-state key.
     pub key: String,
     /// The shared value.
-    pub value: Value,
+    pub value: Json,
     /// When, in the total order of writes, the value was written.
     pub stamp: Stamp,
     /// Expiry time in ms since the epoch, if the writer set a time to live.
@@ -117,23 +117,16 @@ impl Envelope {
 
     /// The stored text of this entry.
     pub fn encode(&self) -> String {
-        let mut map = Map::new();
-        map.insert("f".into(), Value::from(FORMAT_VERSION));
-        map.insert("ns".into(), Value::from(self.ns.as_str()));
-        map.insert("k".into(), Value::from(self.key.as_str()));
-        map.insert("v".into(), self.value.clone());
-        map.insert(
-            "s".into(),
-            Value::Array(vec![
-                Value::from(self.stamp.wall),
-                Value::from(self.stamp.counter),
-                Value::from(self.stamp.tab.as_str()),
-            ]),
-        );
-        if let Some(expires) = self.expires {
-            map.insert("x".into(), Value::from(expires));
-        }
-        Value::Object(map).to_string()
+        let wire = WireOut {
+            f: FORMAT_VERSION,
+            ns: &self.ns,
+            k: &self.key,
+            v: self.value.as_raw(),
+            s: (self.stamp.wall, self.stamp.counter, &self.stamp.tab),
+            x: self.expires,
+        };
+        // Strings, integers and already-valid JSON text: serialising cannot fail.
+        serde_json::to_string(&wire).unwrap_or_default()
     }
 
     /// Parses and validates a stored text. Never panics, whatever the input.
@@ -141,33 +134,23 @@ impl Envelope {
         if text.len() > MAX_ENTRY_BYTES {
             return Err(DecodeError::TooLarge);
         }
-        let parsed: Value = serde_json::from_str(text).map_err(|_| DecodeError::NotJson)?;
-        let Value::Object(mut map) = parsed else {
-            return Err(DecodeError::WrongShape);
+        let wire: WireIn = match serde_json::from_str(text) {
+            Ok(wire) => wire,
+            Err(err) => return Err(classify(text, &err)),
         };
-        match map.get("f").and_then(Value::as_u64) {
-            Some(FORMAT_VERSION) => {}
-            Some(_) => return Err(DecodeError::UnsupportedFormat),
-            None => return Err(DecodeError::WrongShape),
+        if wire.f != FORMAT_VERSION {
+            return Err(DecodeError::UnsupportedFormat);
         }
-        let ns = take_string(&mut map, "ns")?;
-        let key = take_string(&mut map, "k")?;
-        if !is_valid_name(&ns) || !is_valid_key(&key) {
+        let (wall, counter, tab) = wire.s;
+        if !is_valid_name(&wire.ns) || !is_valid_key(&wire.k) || !is_valid_name(&tab) {
             return Err(DecodeError::BadName);
         }
-        let stamp = decode_stamp(map.get("s"))?;
-        let expires = match map.get("x") {
-            None => None,
-            Some(x) => Some(x.as_u64().ok_or(DecodeError::WrongShape)?),
-        };
-        let value = map.remove("v").ok_or(DecodeError::WrongShape)?;
-        check_structure(&value, MAX_DEPTH)?;
         Ok(Envelope {
-            ns,
-            key,
-            value,
-            stamp,
-            expires,
+            ns: wire.ns,
+            key: wire.k,
+            value: Json::check(wire.v)?,
+            stamp: Stamp::new(wall, counter, &tab),
+            expires: wire.x,
         })
     }
 
@@ -182,28 +165,16 @@ impl Envelope {
     }
 }
 
-fn take_string(map: &mut Map<String, Value>, field: &str) -> Result<String, DecodeError> {
-    match map.remove(field) {
-        Some(Value::String(s)) => Ok(s),
-        _ => Err(DecodeError::WrongShape),
+/// Why a text did not read as an entry: not JSON at all, another format version, or JSON of
+/// the wrong shape.
+fn classify(text: &str, err: &serde_json::Error) -> DecodeError {
+    if err.is_syntax() || err.is_eof() {
+        return DecodeError::NotJson;
     }
-}
-
-fn decode_stamp(value: Option<&Value>) -> Result<Stamp, DecodeError> {
-    let Some(Value::Array(parts)) = value else {
-        return Err(DecodeError::WrongShape);
-    };
-    let [wall, counter, tab] = parts.as_slice() else {
-        return Err(DecodeError::WrongShape);
-    };
-    let wall = wall.as_u64().ok_or(DecodeError::WrongShape)?;
-    let counter = counter
-        .as_u64()
-        .and_then(|c| u32::try_from(c).ok())
-        .ok_or(DecodeError::WrongShape)?;
-    let tab = tab.as_str().ok_or(DecodeError::WrongShape)?;
-    if !is_valid_name(tab) {
-        return Err(DecodeError::BadName);
+    // An object whose `f` is another version number may have any shape: say so rather
+    // than calling it malformed.
+    match serde_json::from_str::<WireVersion>(text) {
+        Ok(WireVersion { f }) if f != FORMAT_VERSION => DecodeError::UnsupportedFormat,
+        _ => DecodeError::WrongShape,
     }
-    Ok(Stamp::new(wall, counter, tab))
 }

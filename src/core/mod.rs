@@ -9,6 +9,7 @@ pub mod clock;
 pub mod engine;
 pub mod envelope;
 pub mod error;
+pub mod json;
 pub mod replica;
 
 /// A map keyed by session-state key (or storage key), in key order.
@@ -27,4 +28,5 @@ pub use engine::{
 };
 pub use envelope::{storage_key, Envelope, FORMAT_VERSION, KEY_PREFIX, MAX_DEPTH, MAX_ENTRY_BYTES};
 pub use error::{ArgsError, DecodeError};
+pub use json::Json;
 pub use replica::{Merge, Replica, Versioned};

@@ -4,9 +4,8 @@
 //! commutative and associative, so tabs that have seen the same writes, in any order and any
 //! number of times, hold the same state.
 
-use serde_json::Value;
-
 use super::clock::Stamp;
+use super::json::Json;
 use super::KeyMap;
 
 /// What merging one write did.
@@ -24,7 +23,7 @@ pub enum Merge {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Versioned {
     /// The value.
-    pub value: Value,
+    pub value: Json,
     /// Its stamp.
     pub stamp: Stamp,
 }
@@ -42,7 +41,7 @@ impl Replica {
     }
 
     /// Merges one write of `key`.
-    pub fn merge(&mut self, key: &str, value: Value, stamp: Stamp) -> Merge {
+    pub fn merge(&mut self, key: &str, value: Json, stamp: Stamp) -> Merge {
         match self.entries.get(key) {
             Some(held) if held.stamp == stamp => Merge::Duplicate,
             Some(held) if held.stamp > stamp => Merge::Stale,

@@ -7,9 +7,10 @@ the local edits the browser side still has to publish.
 
 Protocol with the browser side (the WASM module in the component iframe):
 
-* Render args carry ``edits``: for each key, the latest local edit ``{"id", "v"}``. An edit
-  stays in the args until the next edit of that key, so the args only change on real news and
-  a re-created iframe can tell (by id) which edits it has already written.
+* Render args carry ``edits``: for each key, the latest local edit ``{"id", "t", "base"}``
+  (``t`` the value's canonical JSON text). An edit stays in the args until the next edit of
+  that key, so the args only change on real news and a re-created iframe can tell (by id)
+  which edits it has already written.
 * The component value (a *delivery*) carries ``values``: the newest shared ``{"v", "s"}``
   (value and stamp) of every key, and ``acks``: the id of the last edit of this tab the browser
   side has written for each key. A delivery that does not yet ack a key's pending edit was made
@@ -115,7 +116,9 @@ class ChannelState:
     #: Random id of this tab, also the tie-breaker of its stamps.
     tab_id: str = field(default_factory=lambda: secrets.token_hex(6))
     known: dict[str, Known] = field(default_factory=dict)
-    #: Latest local edit of each key: ``{"id": str, "v": json}``; sent in the render args.
+    #: Latest local edit of each key: ``{"id": str, "t": canonical JSON text, "base": stamp}``;
+    #: sent in the render args. The text is what gets stored, so every tab reads the value
+    #: with exactly the digits and key order this tab wrote.
     edits: dict[str, dict[str, Any]] = field(default_factory=dict)
     #: Edit ids published but not yet acknowledged by a delivery.
     pending: dict[str, str] = field(default_factory=dict)
@@ -199,7 +202,7 @@ class ChannelState:
                 continue
             self._edit_counter += 1
             edit_id = f"{self.tab_id}.{self._edit_counter}"
-            self.edits[key] = {"id": edit_id, "v": json.loads(text), "base": known.stamp}
+            self.edits[key] = {"id": edit_id, "t": text, "base": known.stamp}
             self.pending[key] = edit_id
             self.known[key] = Known(text, known.stamp)
             self.superseded.pop(key, None)

@@ -1,5 +1,7 @@
 """The per-tab bookkeeping: what counts as a local edit, what a delivery applies."""
 
+import json
+
 from streamlit_tabsync._state import SUPERSEDED_GRACE_S, ChannelState
 
 KEYS = ["zoom", "layers"]
@@ -40,7 +42,7 @@ def test_a_changed_value_is_published_once_as_an_edit_with_a_unique_id():
     edited, _ = state.detect_edits(KEYS, {"zoom": 4})
     assert edited == ["zoom"]
     first = state.render_args("gis", KEYS)["edits"]["zoom"]
-    assert first["v"] == 4
+    assert json.loads(first["t"]) == 4
     assert state.detect_edits(KEYS, {"zoom": 4})[0] == []
     state.detect_edits(KEYS, {"zoom": 5})
     second = state.render_args("gis", KEYS)["edits"]["zoom"]
@@ -114,7 +116,7 @@ def test_a_set_back_value_in_a_rerun_the_user_requested_after_the_grace_is_an_ed
         ["flag"], {"flag": False}, news=False, now=100.0 + SUPERSEDED_GRACE_S + 0.1
     )
     assert edited == ["flag"] and restore == []
-    assert state.render_args("ns", ["flag"])["edits"]["flag"]["v"] is False
+    assert state.render_args("ns", ["flag"])["edits"]["flag"]["t"] == "false"
 
 
 def test_a_set_back_value_within_the_grace_or_with_news_is_put_back():
@@ -183,7 +185,7 @@ def test_dates_times_and_datetimes_travel_tagged_and_come_back_typed():
     }
     state.detect_edits(keys, current)
     state.detect_edits(keys, {**current, "day": dt.date(2026, 5, 4)})
-    assert state.edits["day"]["v"] == {"$date": "2026-05-04"}
+    assert json.loads(state.edits["day"]["t"]) == {"$date": "2026-05-04"}
     out = state.take_delivery(
         delivery(
             1,
