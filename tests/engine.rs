@@ -361,3 +361,26 @@ fn under_reject_an_edit_on_the_current_value_or_our_own_write_is_written() {
         Some(Effect::Write { .. })
     ));
 }
+
+#[test]
+fn render_args_with_edits_in_any_key_order_are_read_into_a_sorted_map() {
+    let args: RenderArgs = serde_json::from_str(
+        r#"{"ns":"gis","tab":"t","keys":["zoom","layers","a"],
+            "edits":{"zoom":{"id":"t.3","t":"1"},"a":{"id":"t.1","t":"2"},"layers":{"id":"t.2","t":"[]"}}}"#,
+    )
+    .unwrap();
+    let keys: Vec<&str> = args.edits.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(keys, ["a", "layers", "zoom"]);
+    assert_eq!(args.edits.get("zoom").map(|e| e.id.as_str()), Some("t.3"));
+    // A repeated key keeps the last edit, as a JS object would.
+    let args: RenderArgs = serde_json::from_str(
+        r#"{"ns":"gis","tab":"t","keys":["zoom"],
+            "edits":{"zoom":{"id":"t.1","t":"1"},"zoom":{"id":"t.2","t":"2"}}}"#,
+    )
+    .unwrap();
+    assert_eq!(args.edits.len(), 1);
+    assert_eq!(args.edits.get("zoom").map(|e| e.id.as_str()), Some("t.2"));
+    // No edits at all is fine too.
+    let args: RenderArgs = serde_json::from_str(r#"{"ns":"gis","tab":"t","keys":[]}"#).unwrap();
+    assert!(args.edits.is_empty());
+}

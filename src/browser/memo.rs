@@ -7,7 +7,16 @@
 
 use gloo_storage::{SessionStorage, Storage};
 
-use crate::core::KeyMap;
+use crate::core::{deserialize_key_map, KeyMap};
+
+/// The saved acks, read through [`deserialize_key_map`] (no bulk sort linked in).
+struct SavedAcks(KeyMap<String>);
+
+impl<'de> serde::Deserialize<'de> for SavedAcks {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserialize_key_map(deserializer).map(SavedAcks)
+    }
+}
 
 /// Acks (edit id per key) of one namespace, in `sessionStorage`.
 #[derive(Debug, Clone)]
@@ -29,7 +38,9 @@ impl AckMemo {
 
     /// The acks saved by an earlier iframe of this tab (empty when none or unreadable).
     pub fn load(&self) -> KeyMap<String> {
-        SessionStorage::get(&self.key).unwrap_or_default()
+        SessionStorage::get::<SavedAcks>(&self.key)
+            .map(|saved| saved.0)
+            .unwrap_or_default()
     }
 
     /// Saves the acks; a failure only costs a possible rewrite of an old edit later.

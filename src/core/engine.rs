@@ -68,7 +68,7 @@ pub struct RenderArgs {
     /// The session-state keys bound in this run.
     pub keys: Vec<String>,
     /// The latest local edit of each key.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::deserialize_key_map")]
     pub edits: KeyMap<Edit>,
     /// Time to live of shared values, in ms: older values are ignored and removed.
     #[serde(default)]

@@ -21,6 +21,38 @@ pub type KeyMap<V> = litemap::LiteMap<String, V>;
 /// A set of keys, in key order (a [`KeyMap`] without values).
 pub type KeySet = KeyMap<()>;
 
+/// Reads a JSON object (or JS object) into a [`KeyMap`] one insert at a time, for
+/// `#[serde(deserialize_with)]`. litemap's own `Deserialize` sorts out-of-order input in
+/// bulk, which links a sort routine per value type into the wasm for maps of a few keys.
+pub fn deserialize_key_map<'de, D, V>(deserializer: D) -> Result<KeyMap<V>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    V: serde::Deserialize<'de>,
+{
+    struct Entries<V>(std::marker::PhantomData<V>);
+
+    impl<'de, V: serde::Deserialize<'de>> serde::de::Visitor<'de> for Entries<V> {
+        type Value = KeyMap<V>;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a map")
+        }
+
+        fn visit_map<A: serde::de::MapAccess<'de>>(
+            self,
+            mut map: A,
+        ) -> Result<KeyMap<V>, A::Error> {
+            let mut out = KeyMap::new();
+            while let Some((key, value)) = map.next_entry::<String, V>()? {
+                out.insert(key, value);
+            }
+            Ok(out)
+        }
+    }
+
+    deserializer.deserialize_map(Entries(std::marker::PhantomData))
+}
+
 pub use clock::{HybridClock, Stamp, MAX_AHEAD_MS};
 pub use engine::{
     Conflict, ConflictPolicy, DeliveredValue, Delivery, Edit, Effect, Engine, PendingEdit,
