@@ -54,7 +54,8 @@ build: setup-rust setup-node
 	@echo "==> wasm-bindgen --target web"
 	wasm-bindgen --target web --out-dir $(PKG) --out-name tabsync $(WASM_OUT)
 	@echo "==> wasm-opt -Oz (binaryen from npm)"
-	frontend/node_modules/.bin/wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
+	frontend/node_modules/.bin/wasm-opt -Oz --converge --strip-debug --strip-producers \
+	  --enable-bulk-memory --enable-nontrapping-float-to-int \
 	  --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue \
 	  $(PKG)/tabsync_bg.wasm -o $(PKG)/tabsync_bg.wasm
 	@echo "==> vite build -> $(BUILD_DIR)"
