@@ -13,7 +13,10 @@ use gloo_events::EventListener;
 use gloo_timers::callback::Timeout;
 use wasm_bindgen::prelude::*;
 
-use crate::browser::{now_ms, random_id, AckMemo, StorageChange, StorageTransport, WebLocks};
+use crate::browser::{
+    now_ms, random_id, AckMemo, ChannelMessage, ChannelTransport, StorageChange, StorageTransport,
+    WebLocks,
+};
 use crate::core::{Effect, Engine, PendingEdit, RenderArgs};
 use crate::host::StreamlitHost;
 
@@ -28,6 +31,8 @@ pub struct Bridge {
     engine: Engine,
     host: StreamlitHost,
     storage: Option<StorageTransport>,
+    /// The fallback transport, open only when `storage` is not.
+    channel: Option<ChannelTransport>,
     memo: Option<AckMemo>,
     locks: Option<Rc<WebLocks>>,
     listeners: Vec<EventListener>,
@@ -72,10 +77,24 @@ impl Bridge {
     fn start() -> Option<Rc<RefCell<Bridge>>> {
         let host = StreamlitHost::connect()?;
         let mut engine = Engine::new(random_id());
+        let mut channel = None;
         let storage = match StorageTransport::open() {
             Ok(storage) => Some(storage),
             Err(err) => {
-                engine.storage_blocked(&err.to_string());
+                // Without storage the open tabs can still talk; only if that fails too does
+                // the tab work on its own.
+                match ChannelTransport::open() {
+                    Ok(opened) => {
+                        let mut reason = err.to_string();
+                        reason.push_str(
+                            "; syncing live between open tabs over BroadcastChannel, \
+                             nothing persists",
+                        );
+                        engine.storage_replaced(&reason);
+                        channel = Some(opened);
+                    }
+                    Err(_) => engine.storage_blocked(&err.to_string()),
+                }
                 None
             }
         };
@@ -84,6 +103,7 @@ impl Bridge {
                 engine,
                 host: host.clone(),
                 storage,
+                channel,
                 memo: None,
                 locks: WebLocks::open().map(Rc::new),
                 listeners: Vec::new(),
@@ -102,6 +122,14 @@ impl Bridge {
             listeners.extend(
                 storage
                     .listen(move |change| with_bridge(&on_change, |b| b.storage_changed(change))),
+            );
+        }
+        if let Some(channel) = bridge.borrow().channel.as_ref() {
+            let on_message = weak.clone();
+            listeners.push(
+                channel.listen(move |message| {
+                    with_bridge(&on_message, |b| b.channel_message(message))
+                }),
             );
         }
         if let Some(window) = web_sys::window() {
@@ -173,6 +201,18 @@ impl Bridge {
     }
 
     fn carry_out(&mut self, effects: Vec<Effect>) {
+        if let Some(channel) = &self.channel {
+            // No storage: writes go to the open tabs; expired entries just stay unsent.
+            for effect in effects {
+                if let Effect::Write { key, text } = effect {
+                    match channel.send_entry(&key, &text) {
+                        Ok(()) => self.engine.write_succeeded(&key),
+                        Err(err) => self.engine.write_failed(&key, &err.to_string()),
+                    }
+                }
+            }
+            return;
+        }
         let Some(storage) = &self.storage else { return };
         for effect in effects {
             match effect {
@@ -235,7 +275,26 @@ impl Bridge {
         self.schedule_delivery();
     }
 
+    /// A message from another tab over the fallback channel.
+    fn channel_message(&mut self, message: ChannelMessage) {
+        match message {
+            ChannelMessage::Entry(change) => self.storage_changed(change),
+            ChannelMessage::Hello { prefix } => {
+                if self.engine.namespace_prefix() == Some(prefix.as_str()) {
+                    let entries = self.engine.entries_to_share(now_ms());
+                    self.carry_out(entries);
+                }
+            }
+        }
+    }
+
     fn reread(&mut self) {
+        if let (Some(channel), Some(prefix)) = (&self.channel, self.engine.namespace_prefix()) {
+            // Nothing stored to read: ask the open tabs instead (their answers arrive as
+            // entries, like storage events).
+            let _ = channel.send_hello(prefix);
+            return;
+        }
         let (Some(storage), Some(prefix)) = (&self.storage, self.engine.namespace_prefix()) else {
             return;
         };

@@ -17,7 +17,9 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::*;
 use web_sys::{HtmlIFrameElement, MessageEvent, Storage};
 
-use tabsync::browser::{StorageChange, StorageTransport, WebLocks};
+use tabsync::browser::{
+    ChannelMessage, ChannelTransport, StorageChange, StorageTransport, WebLocks,
+};
 use tabsync::core::{Envelope, Stamp};
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -114,6 +116,54 @@ async fn storage_events_from_another_document_reach_the_listener_until_it_is_dro
             well_formed: true,
         }
     );
+}
+
+#[wasm_bindgen_test]
+async fn the_fallback_channel_carries_entries_and_hellos_between_transports_and_skips_junk() {
+    let mine = ChannelTransport::open().expect("BroadcastChannel works in the test page");
+    let theirs = ChannelTransport::open().unwrap();
+    let got: Rc<RefCell<Vec<ChannelMessage>>> = Rc::default();
+    let g = got.clone();
+    let _listener = mine.listen(move |m| g.borrow_mut().push(m));
+
+    // Another script of the origin posting on the same channel name.
+    let raw = web_sys::BroadcastChannel::new("tabsync:v1").unwrap();
+    raw.post_message(&JsValue::from(42)).unwrap();
+    raw.post_message(&JSON::parse(r#"{"type":"entry","key":7,"text":"x"}"#).unwrap())
+        .unwrap();
+    mine.send_entry("tabsync:v1:ch:own", "ignored").unwrap(); // no echo to the sender
+    theirs
+        .send_entry("tabsync:v1:ch:zoom", "{\"f\":1}")
+        .unwrap();
+    theirs.send_hello("tabsync:v1:ch:").unwrap();
+    until("the entry and the hello", || got.borrow().len() >= 3).await;
+
+    // Posts from different channel objects need not arrive in posting order.
+    let got = got.borrow();
+    let expected = [
+        ChannelMessage::Entry(StorageChange {
+            key: None,
+            new_value: Some("x".into()),
+            well_formed: false,
+        }),
+        ChannelMessage::Entry(StorageChange {
+            key: Some("tabsync:v1:ch:zoom".into()),
+            new_value: Some("{\"f\":1}".into()),
+            well_formed: true,
+        }),
+        ChannelMessage::Hello {
+            prefix: "tabsync:v1:ch:".into(),
+        },
+    ];
+    for message in &expected {
+        assert!(got.contains(message), "missing {message:?} in {got:?}");
+    }
+    assert_eq!(
+        got.len(),
+        3,
+        "the number and the sender's own entry were not delivered"
+    );
+    raw.close();
 }
 
 /// Collects the Streamlit messages the bridge posts to its parent (this page).

@@ -384,3 +384,55 @@ fn render_args_with_edits_in_any_key_order_are_read_into_a_sorted_map() {
     let args: RenderArgs = serde_json::from_str(r#"{"ns":"gis","tab":"t","keys":[]}"#).unwrap();
     assert!(args.edits.is_empty());
 }
+
+#[test]
+fn without_storage_a_tab_stays_degraded_and_shares_what_it_holds_with_a_tab_that_joins() {
+    let mut e = Engine::new("i");
+    e.storage_replaced("SecurityError: denied; syncing over BroadcastChannel");
+    let a = args("tab1", &[("zoom", "tab1.1", json!(6))]);
+    e.configure(&a).unwrap();
+    let (k, t) = stored("layers", json!(["parks"]), Stamp::new(10, 0, "other"));
+    e.on_storage(Some(&k), Some(&t), 20);
+    let writes = e.apply_edits(&a, 30, |_| None);
+    let Some(Effect::Write { key, .. }) = writes.first() else {
+        panic!("the edit is written: {writes:?}")
+    };
+    e.write_succeeded(key);
+    let d = e.take_delivery().expect("first delivery");
+    assert_eq!(
+        d.status, "degraded",
+        "a successful write does not make it live"
+    );
+    assert!(d.error.unwrap().contains("BroadcastChannel"));
+
+    // Asked by a tab that joins, it sends every entry it holds, stamps unchanged.
+    let shared = e.entries_to_share(40);
+    let mut texts: Vec<Envelope> = shared
+        .iter()
+        .map(|effect| match effect {
+            Effect::Write { key, text } => Envelope::decode_at(key, text).unwrap(),
+            other => panic!("expected writes, got {other:?}"),
+        })
+        .collect();
+    texts.sort_by(|x, y| x.key.cmp(&y.key));
+    assert_eq!(texts.len(), 2);
+    assert_eq!(
+        (texts[0].key.as_str(), &texts[0].stamp),
+        ("layers", &Stamp::new(10, 0, "other"))
+    );
+    assert_eq!(texts[1].key, "zoom");
+    assert_eq!(texts[1].value, json!(6));
+
+    // The joining tab takes them as it would stored entries.
+    let mut joiner = Engine::new("j");
+    joiner.configure(&args("tab2", &[])).unwrap();
+    joiner.take_delivery();
+    for effect in shared {
+        if let Effect::Write { key, text } = effect {
+            joiner.on_storage(Some(&key), Some(&text), 50);
+        }
+    }
+    let d = joiner.take_delivery().expect("the shared entries are news");
+    assert_eq!(d.values.get("zoom").unwrap().v, json!(6));
+    assert_eq!(d.values.get("layers").unwrap().v, json!(["parks"]));
+}

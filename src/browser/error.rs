@@ -11,7 +11,10 @@ pub enum BrowserError {
     /// `setItem` threw, usually `QuotaExceededError`.
     #[error("storage write failed: {0}")]
     WriteFailed(String),
-    /// A message could not be posted to the parent frame.
+    /// `BroadcastChannel` is missing or could not be opened.
+    #[error("BroadcastChannel unavailable: {0}")]
+    ChannelUnavailable(String),
+    /// A message could not be posted to the parent frame or to the other tabs.
     #[error("post to parent failed: {0}")]
     PostFailed(String),
 }

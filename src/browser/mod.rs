@@ -3,11 +3,13 @@
 //! Every browser failure comes back as a [`BrowserError`] value; nothing here panics on what
 //! the browser, the user or another tab controls.
 
+pub mod channel;
 pub mod error;
 pub mod locks;
 pub mod memo;
 pub mod storage;
 
+pub use channel::{ChannelMessage, ChannelTransport};
 pub use error::BrowserError;
 pub use locks::WebLocks;
 pub use memo::AckMemo;

@@ -23,7 +23,7 @@ pub struct StorageChange {
 
 /// The text of a JS string, or `None` when it is not valid UTF-16 (a lossy conversion would
 /// turn a malformed entry into a different, well-formed one).
-fn checked_text(value: &JsValue) -> Option<String> {
+pub(crate) fn checked_text(value: &JsValue) -> Option<String> {
     let text = value.dyn_ref::<JsString>()?;
     if text.is_valid_utf16() {
         text.as_string()

@@ -206,6 +206,9 @@ pub struct Engine {
     ignored: u64,
     deliveries: u64,
     news: bool,
+    /// False when shared state lives only in the open tabs (no storage): the status then
+    /// stays degraded, whatever writes succeed.
+    persistent: bool,
 }
 
 impl Engine {
@@ -227,6 +230,7 @@ impl Engine {
             ignored: 0,
             deliveries: 0,
             news: false,
+            persistent: true,
         }
     }
 
@@ -368,15 +372,27 @@ impl Engine {
             return Vec::new();
         };
         match (key, new_value) {
-            (None, _) => self
-                .replica
-                .iter()
-                .filter_map(|(k, _)| self.reseed(&storage_key(ns, k), now_ms))
-                .collect(),
+            (None, _) => self.held_entries(ns, now_ms),
             (Some(key), _) if !key.starts_with(prefix) => Vec::new(),
             (Some(key), None) => self.reseed(key, now_ms).into_iter().collect(),
             (Some(key), Some(text)) => self.load(key, text, now_ms).into_iter().collect(),
         }
+    }
+
+    /// Writes of every unexpired entry this tab holds in its namespace: what it puts back
+    /// after a clear, and what it tells a tab that joins when there is no storage.
+    pub fn entries_to_share(&self, now_ms: u64) -> Vec<Effect> {
+        match self.namespace() {
+            Some(ns) => self.held_entries(ns, now_ms),
+            None => Vec::new(),
+        }
+    }
+
+    fn held_entries(&self, ns: &str, now_ms: u64) -> Vec<Effect> {
+        self.replica
+            .iter()
+            .filter_map(|(k, _)| self.reseed(&storage_key(ns, k), now_ms))
+            .collect()
     }
 
     fn is_expired(&self, envelope: &Envelope, now_ms: u64) -> bool {
@@ -576,11 +592,21 @@ impl Engine {
     /// degraded tab is live again.
     pub fn write_succeeded(&mut self, storage_key: &str) {
         self.unsaved.remove(storage_key);
-        if self.status == Status::Degraded && self.unsaved.is_empty() {
+        if self.status == Status::Degraded && self.unsaved.is_empty() && self.persistent {
             self.status = Status::Live;
             self.error = None;
             self.news = true;
         }
+    }
+
+    /// Records that storage is unavailable but the open tabs can still reach each other (over
+    /// `BroadcastChannel`): sync goes on live, nothing persists, and the status stays
+    /// degraded with `reason`.
+    pub fn storage_replaced(&mut self, reason: &str) {
+        self.persistent = false;
+        self.status = Status::Degraded;
+        self.error = Some(reason.to_owned());
+        self.news = true;
     }
 
     /// Records that storage is unavailable: the tab works on its own.

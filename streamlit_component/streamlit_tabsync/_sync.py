@@ -24,8 +24,10 @@ since replaced is not written; the tab gets the stored value and the conflict is
 
 SyncStatus = Literal["starting", "live", "degraded", "blocked"]
 """Where a tab stands: ``starting`` until the shared state has been read, then ``live``;
-``degraded`` when the browser could not write (for example storage is full) and ``blocked``
-when storage is unavailable, in which case the tab works on its own."""
+``degraded`` when something is wrong but sync goes on (a write failed, for example storage is
+full; or storage is denied and the open tabs sync over ``BroadcastChannel`` without
+persistence: :attr:`SyncInfo.error` says which); ``blocked`` when neither storage nor
+``BroadcastChannel`` works, in which case the tab works on its own."""
 
 _STATE_PREFIX = "_tabsync_state:"
 _CHANNEL_RE = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
@@ -51,7 +53,8 @@ class SyncInfo:
         The namespace the keys are shared in.
     status : SyncStatus
         ``"starting"`` on a tab's first run, before the shared state has been read; ``"live"``
-        once it has.
+        once it has; ``"degraded"`` or ``"blocked"`` when something is wrong (see
+        :data:`SyncStatus`; :attr:`error` says what).
     applied : tuple of str
         Keys whose values from other tabs were applied in this run.
     rejected : dict of str to str

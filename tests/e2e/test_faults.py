@@ -121,10 +121,49 @@ _DENY_STORAGE_IN_FRAMES_JS = """(() => {
 })();"""
 
 
-def test_denied_storage_leaves_a_working_single_tab_app_reporting_blocked(
+#: Also removes ``BroadcastChannel`` from the component iframe (a browser without it).
+_DENY_STORAGE_AND_CHANNEL_IN_FRAMES_JS = _DENY_STORAGE_IN_FRAMES_JS + """
+(() => {
+  if (window === window.top) return;
+  delete window.BroadcastChannel;
+})();"""
+
+
+def test_denied_storage_falls_back_to_live_sync_between_the_open_tabs(
     engine_app: StreamlitServer, profile: Profile
 ) -> None:
-    tab = open_tab(profile, engine_app.url, init_script=_DENY_STORAGE_IN_FRAMES_JS, status=None)
+    a, b = (
+        open_tab(profile, engine_app.url, init_script=_DENY_STORAGE_IN_FRAMES_JS, status=None)
+        for _ in range(2)
+    )
+    for tab in (a, b):
+        poll_until(lambda tab=tab: tab.status() == "degraded", f"tab {tab.name} to degrade")
+        error = text_line(tab, "error=")
+        assert "SecurityError" in error and "BroadcastChannel" in error, error
+
+    a.fill_text("Note", "over the channel")
+    b.expect_value("note", repr("over the channel"))
+    fill_number(b, "Count", 4)
+    a.expect_value("count", "4")
+
+    # A tab opened later asks the open ones and starts with their values.
+    c = open_tab(profile, engine_app.url, init_script=_DENY_STORAGE_IN_FRAMES_JS, status=None)
+    c.expect_value("note", repr("over the channel"))
+    c.expect_value("count", "4")
+    wait_settled([a, b, c])
+    for tab in (a, b, c):
+        assert tab.value("note") == repr("over the channel") and tab.value("count") == "4"
+        assert tab.status() == "degraded"
+    assert entry(a.page, NOTE) is None  # nothing reached storage
+    assert_no_errors(a, b, c)
+
+
+def test_denied_storage_without_a_channel_leaves_a_working_single_tab_app_reporting_blocked(
+    engine_app: StreamlitServer, profile: Profile
+) -> None:
+    tab = open_tab(
+        profile, engine_app.url, init_script=_DENY_STORAGE_AND_CHANNEL_IN_FRAMES_JS, status=None
+    )
     tab.expect_value("note", "'untitled'")
     poll_until(lambda: tab.status() == "blocked", "the tab to report blocked")
     error = text_line(tab, "error=")
