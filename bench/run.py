@@ -735,7 +735,8 @@ RENDER_TIME_JS = r"""
 ([key, v]) => {
   for (const [t, args] of window.__benchFrame.renders) {
     const edit = args && args.edits && args.edits[key];
-    if (edit && edit.v === v) return t;
+    // Edits carry the value as its canonical JSON text.
+    try { if (edit && JSON.parse(edit.t) === v) return t; } catch (err) { /* not ours */ }
   }
   return null;
 }
