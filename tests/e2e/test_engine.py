@@ -204,8 +204,12 @@ def test_conflict_reject_lets_exactly_one_of_two_simultaneous_writes_win(
 
     # The loser was told, once, through the callback; the winner was not.
     expected = f"note:{mine[loser.name]!r}->{mine[winner.name]!r}"
-    poll_until(lambda: text_line(loser, "conflict_log=") == expected, "the loser's conflict")
-    assert text_line(loser, "conflict_calls=") == "1"
+    # The log and count lines are redrawn one after the other: poll them together.
+    poll_until(
+        lambda: text_line(loser, "conflict_log=") == expected
+        and text_line(loser, "conflict_calls=") == "1",
+        "the loser's conflict, reported once",
+    )
     assert text_line(winner, "conflict_calls=") == "0"
     assert text_line(winner, "conflict_log=") == ""
     assert_no_errors(a, b)

@@ -103,8 +103,11 @@ def test_full_storage_degrades_the_writer_which_keeps_its_value_and_recovers_by_
     b.page.evaluate(_FREE_STORAGE_JS)  # space freed by the other script: sync resumes
 
     b.expect_value("note", "'while full'")
-    poll_until(lambda: a.status() == "live", "tab A to be live again")
-    assert text_line(a, "error=") == "None"
+    # Status and error lines are redrawn one after the other: poll them together.
+    poll_until(
+        lambda: a.status() == "live" and text_line(a, "error=") == "None",
+        "tab A to be live again, with no error",
+    )
     assert entry(b.page, NOTE)["v"] == "while full"
     wait_settled([a, b])
     assert a.value("note") == "'while full'"
@@ -137,9 +140,13 @@ def test_denied_storage_falls_back_to_live_sync_between_the_open_tabs(
         for _ in range(2)
     )
     for tab in (a, b):
-        poll_until(lambda tab=tab: tab.status() == "degraded", f"tab {tab.name} to degrade")
-        error = text_line(tab, "error=")
-        assert "SecurityError" in error and "BroadcastChannel" in error, error
+        # Status and error lines are redrawn one after the other: poll them together.
+        poll_until(
+            lambda tab=tab: tab.status() == "degraded"
+            and "BroadcastChannel" in text_line(tab, "error="),
+            f"tab {tab.name} to degrade, naming the fallback",
+        )
+        assert "SecurityError" in text_line(tab, "error=")
 
     a.fill_text("Note", "over the channel")
     b.expect_value("note", repr("over the channel"))
@@ -165,9 +172,11 @@ def test_denied_storage_without_a_channel_leaves_a_working_single_tab_app_report
         profile, engine_app.url, init_script=_DENY_STORAGE_AND_CHANNEL_IN_FRAMES_JS, status=None
     )
     tab.expect_value("note", "'untitled'")
-    poll_until(lambda: tab.status() == "blocked", "the tab to report blocked")
-    error = text_line(tab, "error=")
-    assert "SecurityError" in error or "denied" in error, error
+    # Status and error lines are redrawn one after the other: poll them together.
+    poll_until(
+        lambda: tab.status() == "blocked" and "SecurityError" in text_line(tab, "error="),
+        "the tab to report blocked, with the reason",
+    )
 
     tab.fill_text("Note", "alone")
     fill_number(tab, "Count", 3)
