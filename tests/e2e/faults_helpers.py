@@ -69,20 +69,9 @@ def open_tab(
     init_script: str | None = None,
     status: str | None = "live",
 ) -> Tab:
-    """Open one tab like ``Profile.open_tabs``, optionally with a page init script.
-
-    Playwright runs a page's init scripts in every frame of that page, the component iframe
-    included, before the frame's own scripts.
-    """
-    page = profile.context.new_page()
-    page.set_default_timeout(DEADLINE_MS)
-    if init_script is not None:
-        page.add_init_script(init_script)
-    tab = Tab(page, f"{profile.name}{len(profile.tabs) + 1}")
-    page.on("console", tab.on_console)
-    page.on("pageerror", lambda err, tab=tab: tab.console.append(f"[pageerror] {err}"))
-    page.goto(url)
-    profile.tabs.append(tab)
+    """Open one tab like ``Profile.open_tabs``, optionally with a page init script (see
+    ``Profile.start_tab``)."""
+    tab = profile.start_tab(url, init_script)
     tab.wait_rendered(status)
     return tab
 

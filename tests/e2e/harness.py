@@ -292,18 +292,26 @@ class Profile:
         self.name = name
         self.tabs: list[Tab] = []
 
+    def start_tab(self, url: str, init_script: str | None = None) -> Tab:
+        """Open one tab of ``url`` without waiting for it to render.
+
+        ``init_script`` is a page init script: Playwright runs it in every frame of the page,
+        the component iframe included, before the frame's own scripts.
+        """
+        page = self.context.new_page()
+        page.set_default_timeout(DEADLINE_MS)
+        if init_script is not None:
+            page.add_init_script(init_script)
+        tab = Tab(page, f"{self.name}{len(self.tabs) + 1}")
+        page.on("console", tab.on_console)
+        page.on("pageerror", lambda err, tab=tab: tab.console.append(f"[pageerror] {err}"))
+        page.goto(url)
+        self.tabs.append(tab)
+        return tab
+
     def open_tabs(self, url: str, count: int, status: str | None = "live") -> list[Tab]:
         """Open ``count`` tabs of ``url`` and wait until each has rendered (and is ``status``)."""
-        opened: list[Tab] = []
-        for _ in range(count):
-            page = self.context.new_page()
-            page.set_default_timeout(DEADLINE_MS)
-            tab = Tab(page, f"{self.name}{len(self.tabs) + 1}")
-            page.on("console", tab.on_console)
-            page.on("pageerror", lambda err, tab=tab: tab.console.append(f"[pageerror] {err}"))
-            page.goto(url)
-            self.tabs.append(tab)
-            opened.append(tab)
+        opened = [self.start_tab(url) for _ in range(count)]
         for tab in opened:
             tab.wait_rendered(status)
         return opened
