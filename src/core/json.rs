@@ -87,6 +87,7 @@ impl Serialize for Json {
 /// Walks a value without building it, recording the first structural problem in `problem`
 /// (serde errors carry only text, and the caller needs the kind). serde_json's own recursion
 /// limit (128) bounds the stack long before [`MAX_DEPTH`] could matter to it.
+#[derive(Clone, Copy)]
 struct Check<'a> {
     depth: usize,
     problem: &'a Cell<Option<DecodeError>>,
@@ -98,13 +99,14 @@ impl Check<'_> {
         E::custom("structure")
     }
 
-    fn child(&self) -> Result<Check<'_>, DecodeError> {
+    /// The walker one level down, or the failure when that level is past [`MAX_DEPTH`].
+    fn child<E: de::Error>(self) -> Result<Self, E> {
         if self.depth + 1 > MAX_DEPTH {
-            return Err(DecodeError::TooDeep);
+            return Err(self.fail(DecodeError::TooDeep));
         }
         Ok(Check {
             depth: self.depth + 1,
-            problem: self.problem,
+            ..self
         })
     }
 }
@@ -154,27 +156,18 @@ impl<'de> Visitor<'de> for Check<'_> {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        let child = self.child().map_err(|p| self.fail(p))?;
-        while seq
-            .next_element_seed(Check {
-                depth: child.depth,
-                problem: child.problem,
-            })?
-            .is_some()
-        {}
+        let child = self.child()?;
+        while seq.next_element_seed(child)?.is_some() {}
         Ok(())
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        let child = self.child().map_err(|p| self.fail(p))?;
+        let child = self.child()?;
         while let Some(key) = map.next_key::<KeyName>()? {
             if key.0 {
                 return Err(self.fail(DecodeError::ReservedKey));
             }
-            map.next_value_seed(Check {
-                depth: child.depth,
-                problem: child.problem,
-            })?;
+            map.next_value_seed(child)?;
         }
         Ok(())
     }
