@@ -190,8 +190,7 @@ class ChannelState:
                 self.known[key] = Known(text, None)
                 continue
             if text == known.text:
-                self.superseded.pop(key, None)  # the browser shows the known value
-                self.applied_at.pop(key, None)
+                self._forget_superseded(key)  # the browser shows the known value
                 continue
             if key not in assigned and text in self.superseded.get(key, ()) and (
                 news or now - self.applied_at.get(key, now) < SUPERSEDED_GRACE_S
@@ -205,10 +204,14 @@ class ChannelState:
             self.edits[key] = {"id": edit_id, "t": text, "base": known.stamp}
             self.pending[key] = edit_id
             self.known[key] = Known(text, known.stamp)
-            self.superseded.pop(key, None)
-            self.applied_at.pop(key, None)
+            self._forget_superseded(key)
             edited.append(key)
         return edited, restore
+
+    def _forget_superseded(self, key: str) -> None:
+        """Drop what was remembered of the values an applied one replaced for ``key``."""
+        self.superseded.pop(key, None)
+        self.applied_at.pop(key, None)
 
     def take_delivery(
         self,
