@@ -57,7 +57,7 @@ impl ChannelTransport {
         fill(&message);
         self.channel
             .post_message(&message)
-            .map_err(|e| BrowserError::PostFailed(describe(&e)))
+            .map_err(|e| BrowserError::ChannelPostFailed(describe(&e)))
     }
 
     /// Sends an entry to the other tabs, as a write to `localStorage` would.
@@ -114,8 +114,15 @@ impl ChannelTransport {
     }
 }
 
+impl ChannelTransport {
+    /// Leaves the channel: nothing more is received, and sending fails. Also done on drop.
+    pub fn close(&self) {
+        self.channel.close();
+    }
+}
+
 impl Drop for ChannelTransport {
     fn drop(&mut self) {
-        self.channel.close();
+        self.close();
     }
 }

@@ -14,9 +14,15 @@ pub enum BrowserError {
     /// `BroadcastChannel` is missing or could not be opened.
     #[error("BroadcastChannel unavailable: {0}")]
     ChannelUnavailable(String),
-    /// A message could not be posted to the parent frame or to the other tabs.
+    /// A message could not be posted to the parent frame (the Streamlit page).
     #[error("post to parent failed: {0}")]
     PostFailed(String),
+    /// A message could not be posted to the other tabs over `BroadcastChannel`.
+    #[error("BroadcastChannel post failed: {0}")]
+    ChannelPostFailed(String),
+    /// A Web Lock request (`navigator.locks.request`) failed before the lock was granted.
+    #[error("Web Lock request failed: {0}")]
+    LockFailed(String),
 }
 
 /// The `name: message` of a thrown JS value, or a fixed text when it has neither.
