@@ -17,7 +17,7 @@ use crate::browser::{
     now_ms, random_id, AckMemo, ChannelMessage, ChannelTransport, StorageChange, StorageTransport,
     WebLocks,
 };
-use crate::core::{Effect, Engine, PendingEdit, RenderArgs};
+use crate::core::{ArgsError, Effect, Engine, PendingEdit, RenderArgs};
 use crate::host::StreamlitHost;
 
 /// Smallest time between two deliveries to Streamlit, in ms (each delivery is one rerun).
@@ -149,8 +149,15 @@ impl Bridge {
     }
 
     fn render(&mut self, args: JsValue) {
-        let Ok(args) = serde_wasm_bindgen::from_value::<RenderArgs>(args) else {
-            return; // not our args: nothing to do, nothing to break
+        let args = match serde_wasm_bindgen::from_value::<RenderArgs>(args) {
+            Ok(args) => args,
+            Err(err) => {
+                // Reported, not dropped: the Streamlit side would otherwise wait for its
+                // first delivery forever, showing "starting".
+                let reason = ArgsError::Unreadable(err.to_string()).to_string();
+                self.engine.args_refused(&reason);
+                return self.schedule_delivery();
+            }
         };
         match self.engine.configure(&args) {
             Ok(true) => {
@@ -162,7 +169,10 @@ impl Bridge {
                 self.reread();
             }
             Ok(false) => {}
-            Err(_) => return,
+            Err(err) => {
+                self.engine.args_refused(&err.to_string());
+                return self.schedule_delivery();
+            }
         }
         for pending in self.engine.begin_edits(&args) {
             self.start_commit(pending);
@@ -183,7 +193,18 @@ impl Bridge {
         let mut name = String::from("tabsync:");
         name.push_str(&pending.storage_key);
         let weak = self.this.clone();
-        locks.with_lock(&name, move || with_bridge(&weak, |b| b.commit(pending)));
+        // The edit ends either way: written (or refused) under the lock, or, when the lock
+        // request fails, checked and written without it, with the failure reported.
+        locks.with_lock(&name, move |granted| {
+            with_bridge(&weak, |b| {
+                if let Err(err) = granted {
+                    let mut reason = err.to_string();
+                    reason.push_str("; this conflict check ran without the lock");
+                    b.engine.note(&reason);
+                }
+                b.commit(pending)
+            })
+        });
     }
 
     fn commit(&mut self, pending: PendingEdit) {

@@ -218,6 +218,17 @@ impl ParentInbox {
     }
 }
 
+/// A value carried as JSON text in a delivery (see `core::protocol`), parsed.
+fn parsed(text: &serde_json::Value) -> serde_json::Value {
+    let text = text.as_str().expect("values cross as JSON text");
+    serde_json::from_str(text).expect("the text is JSON")
+}
+
+/// The value of `key` in a delivery.
+fn delivered(delivery: &serde_json::Value, key: &str) -> serde_json::Value {
+    parsed(&delivery["values"][key]["t"])
+}
+
 fn post_render(args: &str) {
     let message = Object::new();
     Reflect::set(&message, &"type".into(), &"streamlit:render".into()).unwrap();
@@ -251,12 +262,9 @@ async fn bridge_speaks_the_streamlit_protocol_and_delivers_news_from_other_tabs(
     .await;
 
     // First render: the stored state at mount is delivered.
-    post_render(r#"{"ns":"br","tab":"me","keys":["zoom","layers"],"edits":{}}"#);
+    post_render(r#"{"v":2,"ns":"br","tab":"me","keys":["zoom","layers"],"edits":{}}"#);
     until("initial delivery", || inbox.values().len() == 1).await;
-    assert_eq!(
-        inbox.values()[0]["values"]["zoom"]["v"],
-        serde_json::json!(4)
-    );
+    assert_eq!(delivered(&inbox.values()[0], "zoom"), serde_json::json!(4));
     assert_eq!(inbox.values()[0]["status"], "live");
 
     // Another tab writes: one more delivery with the new value.
@@ -267,13 +275,13 @@ async fn bridge_speaks_the_streamlit_protocol_and_delivers_news_from_other_tabs(
     })
     .await;
     assert_eq!(
-        inbox.values()[1]["values"]["layers"]["v"],
+        delivered(&inbox.values()[1], "layers"),
         serde_json::json!(["roads", "rivers"])
     );
 
     // A local edit is written to storage with a stamp above everything seen, and acked.
     post_render(
-        r#"{"ns":"br","tab":"me","keys":["zoom","layers"],"edits":{"zoom":{"id":"me.1","t":"9"}}}"#,
+        r#"{"v":2,"ns":"br","tab":"me","keys":["zoom","layers"],"edits":{"zoom":{"id":"me.1","t":"9"}}}"#,
     );
     until("the local edit in storage", || {
         other
@@ -308,9 +316,9 @@ async fn bridge_speaks_the_streamlit_protocol_and_delivers_news_from_other_tabs(
         3,
         "garbage and stale writes made no delivery"
     );
-    assert_eq!(last["values"]["layers"]["v"], serde_json::json!(["parks"]));
+    assert_eq!(delivered(&last, "layers"), serde_json::json!(["parks"]));
     assert_eq!(
-        last["values"]["zoom"]["v"],
+        delivered(&last, "zoom"),
         serde_json::json!(9),
         "the garbage was not applied"
     );
@@ -326,7 +334,10 @@ async fn web_locks_run_critical_sections_one_after_another() {
     let order: Rc<RefCell<Vec<u32>>> = Rc::default();
     for n in 0..3 {
         let o = order.clone();
-        locks.with_lock("tabsync:test", move || o.borrow_mut().push(n));
+        locks.with_lock("tabsync:test", move |granted| {
+            assert!(granted.is_ok());
+            o.borrow_mut().push(n)
+        });
     }
     until("three critical sections", || order.borrow().len() == 3).await;
     assert_eq!(*order.borrow(), vec![0, 1, 2]);
@@ -340,14 +351,14 @@ async fn bridge_refuses_a_stale_edit_under_reject_and_reports_the_conflict() {
     let base = Stamp::new(1_000, 0, "first");
     let (k, t) = entry("rj", "zoom", "1", base.wall, "first");
     other.set_item(&k, &t).unwrap();
-    post_render(r#"{"ns":"rj","tab":"me","keys":["zoom"],"edits":{},"conflict":"reject"}"#);
+    post_render(r#"{"v":2,"ns":"rj","tab":"me","keys":["zoom"],"edits":{},"conflict":"reject"}"#);
     until("initial delivery", || inbox.values().len() == 1).await;
 
     // Another tab replaces the value; before this tab hears of it, it edits the old one.
     let (k, t) = entry("rj", "zoom", "7", 2_000, "other");
     other.set_item(&k, &t).unwrap();
     let args = format!(
-        r#"{{"ns":"rj","tab":"me","keys":["zoom"],"conflict":"reject",
+        r#"{{"v":2,"ns":"rj","tab":"me","keys":["zoom"],"conflict":"reject",
             "edits":{{"zoom":{{"id":"me.1","t":"3","base":"{base}"}}}}}}"#
     );
     post_render(&args);
@@ -359,9 +370,9 @@ async fn bridge_refuses_a_stale_edit_under_reject_and_reports_the_conflict() {
     })
     .await;
     let last = inbox.values().last().cloned().unwrap();
-    assert_eq!(last["conflicts"][0]["mine"], 3);
-    assert_eq!(last["conflicts"][0]["theirs"], 7);
-    assert_eq!(last["values"]["zoom"]["v"], 7);
+    assert_eq!(parsed(&last["conflicts"][0]["mine"]), 3);
+    assert_eq!(parsed(&last["conflicts"][0]["theirs"]), 7);
+    assert_eq!(delivered(&last, "zoom"), 7);
     assert_eq!(last["acks"]["zoom"], "me.1");
     let stored = Envelope::decode(&other.get_item(&k).unwrap().unwrap()).unwrap();
     assert_eq!(
@@ -379,7 +390,7 @@ async fn after_another_script_clears_storage_the_bridge_writes_its_values_back()
     let (k, t) = entry("cl", "zoom", "6", 1_000, "first");
     other.set_item(&k, &t).unwrap();
     tabsync::bridge::start();
-    post_render(r#"{"ns":"cl","tab":"me","keys":["zoom"],"edits":{}}"#);
+    post_render(r#"{"v":2,"ns":"cl","tab":"me","keys":["zoom"],"edits":{}}"#);
     until("initial delivery", || inbox.values().len() == 1).await;
 
     other.clear().unwrap();
@@ -401,7 +412,7 @@ async fn a_full_storage_degrades_the_writer_which_recovers_once_space_is_freed()
     let other = other_document_storage();
     other.clear().unwrap();
     tabsync::bridge::start();
-    post_render(r#"{"ns":"qt","tab":"me","keys":["zoom"],"edits":{}}"#);
+    post_render(r#"{"v":2,"ns":"qt","tab":"me","keys":["zoom"],"edits":{}}"#);
     until("initial delivery", || inbox.values().len() == 1).await;
 
     // Fill the origin's quota with other data, in chunks that shrink until nothing fits.
@@ -415,7 +426,7 @@ async fn a_full_storage_degrades_the_writer_which_recovers_once_space_is_freed()
         }
     }
     post_render(
-        r#"{"ns":"qt","tab":"me","keys":["zoom"],"edits":{"zoom":{"id":"me.1","t":"12"}}}"#,
+        r#"{"v":2,"ns":"qt","tab":"me","keys":["zoom"],"edits":{"zoom":{"id":"me.1","t":"12"}}}"#,
     );
     until("a degraded delivery", || {
         inbox
@@ -430,7 +441,8 @@ async fn a_full_storage_degrades_the_writer_which_recovers_once_space_is_freed()
         "{degraded}"
     );
     assert_eq!(
-        degraded["values"]["zoom"]["v"], 12,
+        delivered(&degraded, "zoom"),
+        12,
         "the writer keeps its value"
     );
 
@@ -472,4 +484,135 @@ async fn a_lone_surrogate_in_a_stored_entry_is_reported_as_malformed_not_repaire
     let listed = storage.entries_with_prefix("tabsync:v1:ls:");
     assert_eq!(listed, vec![("tabsync:v1:ls:k".to_owned(), None)]);
     other.clear().unwrap();
+}
+
+/// Replaces `navigator.locks.request` with `replacement` (JS source of a function) until
+/// the returned guard is dropped.
+struct PatchedLocks(JsValue);
+
+impl PatchedLocks {
+    fn install(replacement: &str) -> Self {
+        let original = js_sys::eval("navigator.locks.request").unwrap();
+        js_sys::eval(&format!("navigator.locks.request = {replacement};")).unwrap();
+        PatchedLocks(original)
+    }
+}
+
+impl Drop for PatchedLocks {
+    fn drop(&mut self) {
+        let locks = js_sys::eval("navigator.locks").unwrap();
+        Reflect::set(&locks, &"request".into(), &self.0).unwrap();
+    }
+}
+
+#[wasm_bindgen_test]
+async fn a_failed_lock_request_hands_its_error_to_the_critical_section_exactly_once() {
+    for replacement in [
+        "() => Promise.reject(new DOMException('denied by policy', 'AbortError'))",
+        "() => { throw new TypeError('not today'); }",
+    ] {
+        let _patched = PatchedLocks::install(replacement);
+        let locks = WebLocks::open().unwrap();
+        let calls: Rc<RefCell<Vec<Result<(), String>>>> = Rc::default();
+        let c = calls.clone();
+        locks.with_lock("tabsync:refused", move |granted| {
+            c.borrow_mut().push(granted.map_err(|e| e.to_string()))
+        });
+        assert!(calls.borrow().is_empty(), "never before with_lock returns");
+        until("the failure", || !calls.borrow().is_empty()).await;
+        TimeoutFuture::new(50).await; // a second call would come from the same microtasks
+        let calls = calls.borrow();
+        assert_eq!(calls.len(), 1, "{replacement}");
+        let err = calls[0].clone().unwrap_err();
+        assert!(err.starts_with("Web Lock request failed: "), "{err}");
+        assert!(
+            err.contains("denied by policy") || err.contains("not today"),
+            "{err}"
+        );
+    }
+}
+
+#[wasm_bindgen_test]
+async fn under_reject_an_edit_whose_lock_is_refused_is_still_written_and_the_failure_reported() {
+    let _patched =
+        PatchedLocks::install("() => Promise.reject(new DOMException('denied', 'AbortError'))");
+    let inbox = ParentInbox::open();
+    let other = other_document_storage();
+    tabsync::bridge::start();
+    post_render(r#"{"v":2,"ns":"lk","tab":"me","keys":["zoom"],"edits":{},"conflict":"reject"}"#);
+    until("initial delivery", || inbox.values().len() == 1).await;
+    post_render(
+        r#"{"v":2,"ns":"lk","tab":"me","keys":["zoom"],"conflict":"reject",
+            "edits":{"zoom":{"id":"me.1","t":"5"}}}"#,
+    );
+    until("the edit is written", || {
+        other.get_item("tabsync:v1:lk:zoom").unwrap().is_some()
+    })
+    .await;
+    let stored = Envelope::decode(&other.get_item("tabsync:v1:lk:zoom").unwrap().unwrap());
+    assert_eq!(stored.unwrap().value, serde_json::json!(5));
+    until("the failure is reported", || {
+        inbox.values().last().is_some_and(|d| {
+            d["error"]
+                .as_str()
+                .is_some_and(|e| e.starts_with("Web Lock request failed: AbortError: denied"))
+        })
+    })
+    .await;
+    assert_eq!(inbox.values().last().unwrap()["acks"]["zoom"], "me.1");
+    tabsync::bridge::stop();
+}
+
+#[wasm_bindgen_test]
+fn a_failed_broadcast_is_reported_as_a_channel_failure_not_a_post_to_the_parent() {
+    let channel = ChannelTransport::open().unwrap();
+    channel.close();
+    let err = channel.send_entry("tabsync:v1:ch:k", "x").unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("BroadcastChannel post failed: InvalidStateError"),
+        "{err}"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn render_args_the_module_cannot_read_are_reported_with_status_blocked() {
+    let inbox = ParentInbox::open();
+    tabsync::bridge::start();
+    for (args, says) in [
+        (
+            r#"{"v":2,"ns":"ok","tab":"me","keys":5}"#,
+            "render args not readable",
+        ),
+        (
+            r#"{"v":2,"ns":"no spaces","tab":"me","keys":[]}"#,
+            "bad namespace",
+        ),
+        (
+            r#"{"v":1,"ns":"ok","tab":"me","keys":[]}"#,
+            "protocol version 1",
+        ),
+    ] {
+        let before = inbox.values().len();
+        post_render(args);
+        until("the report", || inbox.values().len() > before).await;
+        let report = inbox.values().last().cloned().unwrap();
+        assert_eq!(report["ns"], serde_json::Value::Null, "{args}");
+        assert_eq!(report["status"], "blocked", "{args}");
+        assert!(
+            report["error"].as_str().is_some_and(|e| e.contains(says)),
+            "{args}: {report}"
+        );
+    }
+    // Readable args afterwards: a normal delivery, the report cleared.
+    let before = inbox.values().len();
+    post_render(r#"{"v":2,"ns":"ok","tab":"me","keys":["zoom"],"edits":{}}"#);
+    until("the state", || inbox.values().len() > before).await;
+    let last = inbox.values().last().cloned().unwrap();
+    assert_eq!(
+        (last["ns"].as_str(), last["status"].as_str()),
+        (Some("ok"), Some("live"))
+    );
+    assert!(last.get("error").is_none(), "{last}");
+    tabsync::bridge::stop();
 }

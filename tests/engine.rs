@@ -5,6 +5,7 @@ use tabsync::core::*;
 
 fn args(tab: &str, edits: &[(&str, &str, Value)]) -> RenderArgs {
     RenderArgs {
+        v: PROTOCOL_VERSION,
         ns: "gis".into(),
         tab: tab.into(),
         keys: vec!["zoom".into(), "layers".into()],
@@ -23,6 +24,7 @@ fn args(tab: &str, edits: &[(&str, &str, Value)]) -> RenderArgs {
             .collect(),
         ttl_ms: None,
         conflict: ConflictPolicy::Lww,
+        resend: 0,
     }
 }
 
@@ -46,7 +48,7 @@ fn first_render_delivers_the_stored_state() {
     e.load(&k, &t, 100);
     assert!(e.apply_edits(&a, 100, |_| None).is_empty());
     let d = e.take_delivery().expect("initial delivery");
-    assert_eq!(d.values.get("zoom").unwrap().v, json!(7));
+    assert_eq!(d.values.get("zoom").unwrap().t, json!(7));
     assert!(e.take_delivery().is_none(), "no news, no second delivery");
 }
 
@@ -158,10 +160,10 @@ fn failed_writes_degrade_the_status_and_are_retried_until_they_succeed() {
     let d = e.take_delivery().expect("the failure is news");
     assert_eq!(
         (d.status, d.error.as_deref()),
-        ("degraded", Some("QuotaExceededError: full"))
+        (Status::Degraded, Some("QuotaExceededError: full"))
     );
     assert_eq!(
-        d.values.get("zoom").unwrap().v,
+        d.values.get("zoom").unwrap().t,
         json!(4),
         "the writer keeps its value"
     );
@@ -179,7 +181,10 @@ fn failed_writes_degrade_the_status_and_are_retried_until_they_succeed() {
     );
     e.write_succeeded(&key);
     assert!(!e.has_unsaved());
-    assert_eq!(e.take_delivery().expect("recovery is news").status, "live");
+    assert_eq!(
+        e.take_delivery().expect("recovery is news").status,
+        Status::Live
+    );
 }
 
 #[test]
@@ -329,7 +334,7 @@ fn under_reject_an_edit_on_a_replaced_value_is_refused_and_reported() {
     let p = pending.into_iter().next().unwrap();
     assert_eq!(e.commit(p, Some(&theirs), 30), None);
     let d = e.take_delivery().expect("the conflict is delivered");
-    assert_eq!(d.values.get("zoom").unwrap().v, json!(9));
+    assert_eq!(d.values.get("zoom").unwrap().t, json!(9));
     assert_eq!(d.acks.get("zoom").unwrap(), "me.1");
     assert_eq!(d.conflicts.len(), 1);
     assert_eq!(
@@ -365,7 +370,7 @@ fn under_reject_an_edit_on_the_current_value_or_our_own_write_is_written() {
 #[test]
 fn render_args_with_edits_in_any_key_order_are_read_into_a_sorted_map() {
     let args: RenderArgs = serde_json::from_str(
-        r#"{"ns":"gis","tab":"t","keys":["zoom","layers","a"],
+        r#"{"v":2,"ns":"gis","tab":"t","keys":["zoom","layers","a"],
             "edits":{"zoom":{"id":"t.3","t":"1"},"a":{"id":"t.1","t":"2"},"layers":{"id":"t.2","t":"[]"}}}"#,
     )
     .unwrap();
@@ -374,14 +379,15 @@ fn render_args_with_edits_in_any_key_order_are_read_into_a_sorted_map() {
     assert_eq!(args.edits.get("zoom").map(|e| e.id.as_str()), Some("t.3"));
     // A repeated key keeps the last edit, as a JS object would.
     let args: RenderArgs = serde_json::from_str(
-        r#"{"ns":"gis","tab":"t","keys":["zoom"],
+        r#"{"v":2,"ns":"gis","tab":"t","keys":["zoom"],
             "edits":{"zoom":{"id":"t.1","t":"1"},"zoom":{"id":"t.2","t":"2"}}}"#,
     )
     .unwrap();
     assert_eq!(args.edits.len(), 1);
     assert_eq!(args.edits.get("zoom").map(|e| e.id.as_str()), Some("t.2"));
     // No edits at all is fine too.
-    let args: RenderArgs = serde_json::from_str(r#"{"ns":"gis","tab":"t","keys":[]}"#).unwrap();
+    let args: RenderArgs =
+        serde_json::from_str(r#"{"v":2,"ns":"gis","tab":"t","keys":[]}"#).unwrap();
     assert!(args.edits.is_empty());
 }
 
@@ -400,7 +406,8 @@ fn without_storage_a_tab_stays_degraded_and_shares_what_it_holds_with_a_tab_that
     e.write_succeeded(key);
     let d = e.take_delivery().expect("first delivery");
     assert_eq!(
-        d.status, "degraded",
+        d.status,
+        Status::Degraded,
         "a successful write does not make it live"
     );
     assert!(d.error.unwrap().contains("BroadcastChannel"));
@@ -433,6 +440,6 @@ fn without_storage_a_tab_stays_degraded_and_shares_what_it_holds_with_a_tab_that
         }
     }
     let d = joiner.take_delivery().expect("the shared entries are news");
-    assert_eq!(d.values.get("zoom").unwrap().v, json!(6));
-    assert_eq!(d.values.get("layers").unwrap().v, json!(["parks"]));
+    assert_eq!(d.values.get("zoom").unwrap().t, json!(6));
+    assert_eq!(d.values.get("layers").unwrap().t, json!(["parks"]));
 }

@@ -236,6 +236,7 @@ impl World {
 
 fn args(tab: usize, edit: Option<(&str, usize)>) -> RenderArgs {
     RenderArgs {
+        v: tabsync::core::PROTOCOL_VERSION,
         ns: "prop".into(),
         tab: format!("t{tab}"),
         keys: KEYS.iter().map(|k| k.to_string()).collect(),
@@ -254,6 +255,7 @@ fn args(tab: usize, edit: Option<(&str, usize)>) -> RenderArgs {
             .collect(),
         ttl_ms: None,
         conflict: ConflictPolicy::Lww,
+        resend: 0,
     }
 }
 

@@ -22,126 +22,19 @@
 
 use std::collections::VecDeque;
 
-use serde::{Deserialize, Serialize};
-
 use super::clock::{HybridClock, Stamp};
 use super::envelope::{is_valid_key, is_valid_name, shareable, storage_key, Envelope, KEY_PREFIX};
 use super::error::{ArgsError, DecodeError};
 use super::json::Json;
+use super::protocol::{
+    Conflict, ConflictPolicy, DeliveredValue, Delivery, RenderArgs, Status, PROTOCOL_VERSION,
+};
 use super::replica::{Merge, Replica};
 use super::{KeyMap, KeySet};
 
 /// How many recent conflicts a delivery carries (the Streamlit side keeps only the latest
 /// delivery, so each one repeats the recent ones; Python drops those it has seen).
 pub const MAX_REPORTED_CONFLICTS: usize = 16;
-
-/// A local edit sent by the Streamlit side: the new value of a key and a unique id.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct Edit {
-    /// Unique id of the edit (the tab id and a counter).
-    pub id: String,
-    /// The edited value, as JSON text (checked with the caps of stored values before use).
-    pub t: String,
-    /// Stamp (text form) of the shared value the edit was made on, if the tab had one.
-    #[serde(default)]
-    pub base: Option<String>,
-}
-
-/// What to do with a local edit made on a value that another tab has since replaced.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ConflictPolicy {
-    /// Last writer wins: the edit is written and, being stamped last, wins.
-    #[default]
-    Lww,
-    /// Optimistic locking: the edit is dropped, the tab gets the stored value and is told.
-    Reject,
-}
-
-/// The args of a `streamlit:render` message.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct RenderArgs {
-    /// Namespace (channel).
-    pub ns: String,
-    /// This tab's id, used as the tie-breaker of its stamps.
-    pub tab: String,
-    /// The session-state keys bound in this run.
-    pub keys: Vec<String>,
-    /// The latest local edit of each key.
-    #[serde(default, deserialize_with = "super::deserialize_key_map")]
-    pub edits: KeyMap<Edit>,
-    /// Time to live of shared values, in ms: older values are ignored and removed.
-    #[serde(default)]
-    pub ttl_ms: Option<u64>,
-    /// Conflict policy for local edits.
-    #[serde(default)]
-    pub conflict: ConflictPolicy,
-}
-
-/// Where this tab's sync stands, as reported to Streamlit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Status {
-    /// Reading and writing shared state.
-    Live,
-    /// A write failed (for example storage is full); the tab keeps its values.
-    Degraded,
-    /// Storage is unavailable; the tab works on its own.
-    Blocked,
-}
-
-impl Status {
-    fn as_str(self) -> &'static str {
-        match self {
-            Status::Live => "live",
-            Status::Degraded => "degraded",
-            Status::Blocked => "blocked",
-        }
-    }
-}
-
-/// The newest shared value of a key, as delivered to Streamlit.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct DeliveredValue {
-    /// The value.
-    pub v: Json,
-    /// Its stamp, as text (text order is stamp order).
-    pub s: String,
-}
-
-/// A local edit refused under [`ConflictPolicy::Reject`].
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Conflict {
-    /// The key.
-    pub key: String,
-    /// Id of the refused edit.
-    pub id: String,
-    /// The refused value.
-    pub mine: Json,
-    /// The stored value that won.
-    pub theirs: Json,
-}
-
-/// A component value posted to Streamlit (`streamlit:setComponentValue`).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Delivery {
-    /// Unique id, so Streamlit applies a delivery once.
-    pub id: String,
-    /// The namespace the values belong to (a delivery for another is ignored).
-    pub ns: String,
-    /// `live`, `degraded` or `blocked`.
-    pub status: &'static str,
-    /// Newest value of every bound key that has one.
-    pub values: KeyMap<DeliveredValue>,
-    /// Id of the last local edit handled (written or refused), per key.
-    pub acks: KeyMap<String>,
-    /// Recent refused edits, newest last.
-    pub conflicts: Vec<Conflict>,
-    /// Entries from storage that were ignored as invalid, since the component started.
-    pub ignored: u64,
-    /// The last problem met, if any.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
-}
 
 /// Something the browser layer must do.
 #[derive(Debug, Clone, PartialEq)]
@@ -186,6 +79,7 @@ struct Config {
     keys: KeySet,
     ttl_ms: Option<u64>,
     conflict: ConflictPolicy,
+    resend: u64,
 }
 
 /// One tab's sync engine.
@@ -203,6 +97,8 @@ pub struct Engine {
     conflicts: VecDeque<Conflict>,
     status: Status,
     error: Option<String>,
+    /// Why the latest render args were refused, until args are accepted again.
+    args_error: Option<String>,
     ignored: u64,
     deliveries: u64,
     news: bool,
@@ -227,6 +123,7 @@ impl Engine {
             conflicts: VecDeque::new(),
             status: Status::Live,
             error: None,
+            args_error: None,
             ignored: 0,
             deliveries: 0,
             news: false,
@@ -268,9 +165,13 @@ impl Engine {
     /// browser layer must feed the stored entries of the namespace through [`Engine::load`]
     /// before handling the edits.
     pub fn configure(&mut self, args: &RenderArgs) -> Result<bool, ArgsError> {
+        if args.v != PROTOCOL_VERSION {
+            return Err(ArgsError::Version(args.v));
+        }
         if !is_valid_name(&args.ns) || !is_valid_name(&args.tab) {
             return Err(ArgsError::BadName);
         }
+        self.args_error = None;
         let mut keys = KeySet::new();
         for key in args.keys.iter().filter(|k| is_valid_key(k)) {
             keys.insert(key.clone(), ());
@@ -285,8 +186,11 @@ impl Engine {
             self.expiry.clear();
             self.unsaved.clear();
             self.news = true;
-        } else if self.config.as_ref().map(|c| &c.keys) != Some(&keys) {
-            // Newly bound keys may already have values the Streamlit side has not seen.
+        } else if self.config.as_ref().map(|c| &c.keys) != Some(&keys)
+            || self.config.as_ref().map(|c| c.resend) != Some(args.resend)
+        {
+            // Newly bound keys may already have values the Streamlit side has not seen; a
+            // new resend count asks for every value again.
             self.news = true;
         }
         let mut prefix = storage_key(&args.ns, "");
@@ -297,6 +201,7 @@ impl Engine {
             keys,
             ttl_ms: args.ttl_ms.filter(|t| *t > 0),
             conflict: args.conflict,
+            resend: args.resend,
         });
         Ok(fresh)
     }
@@ -616,14 +521,28 @@ impl Engine {
         self.news = true;
     }
 
-    /// Records a problem worth reporting that changes nothing else (shown on next delivery).
+    /// Records a problem worth reporting that changes nothing else. A new reason makes a
+    /// delivery due, so it reaches the app even when nothing else happens.
     pub fn note(&mut self, reason: &str) {
-        self.error = Some(reason.to_owned());
+        if self.error.as_deref() != Some(reason) {
+            self.error = Some(reason.to_owned());
+            self.news = true;
+        }
+    }
+
+    /// Records that render args could not be read or were refused (`reason` says why): the
+    /// next delivery reports it (status blocked, no values) instead of leaving the Streamlit
+    /// side waiting for a first delivery that never comes. Args accepted later clear it.
+    pub fn args_refused(&mut self, reason: &str) {
+        if self.args_error.as_deref() != Some(reason) {
+            self.args_error = Some(reason.to_owned());
+            self.news = true;
+        }
     }
 
     /// True when a delivery is due (news since the last one, or none made yet).
     pub fn has_news(&self) -> bool {
-        self.news && self.config.is_some()
+        self.news && (self.config.is_some() || self.args_error.is_some())
     }
 
     /// The delivery due, if any: the newest value of every bound key and the acks.
@@ -631,15 +550,29 @@ impl Engine {
         if !self.has_news() {
             return None;
         }
-        let config = self.config.as_ref()?;
         self.news = false;
         self.deliveries += 1;
+        let id = format!("{}-{}", self.instance, self.deliveries);
+        if let Some(reason) = &self.args_error {
+            return Some(Delivery {
+                v: PROTOCOL_VERSION,
+                id,
+                ns: None,
+                status: Status::Blocked,
+                values: KeyMap::new(),
+                acks: KeyMap::new(),
+                conflicts: Vec::new(),
+                ignored: self.ignored,
+                error: Some(reason.clone()),
+            });
+        }
+        let config = self.config.as_ref()?;
         // Both sources iterate in key order, so each insert appends.
         let mut values = KeyMap::new();
         for (key, held) in self.replica.iter() {
             if config.keys.contains_key(key) {
                 let value = DeliveredValue {
-                    v: held.value.clone(),
+                    t: held.value.clone(),
                     s: held.stamp.to_string(),
                 };
                 values.insert(key.clone(), value);
@@ -652,9 +585,10 @@ impl Engine {
             }
         }
         Some(Delivery {
-            id: format!("{}-{}", self.instance, self.deliveries),
-            ns: config.ns.clone(),
-            status: self.status.as_str(),
+            v: PROTOCOL_VERSION,
+            id,
+            ns: Some(config.ns.clone()),
+            status: self.status,
             values,
             acks,
             conflicts: self.conflicts.iter().cloned().collect(),

@@ -40,4 +40,15 @@ pub enum ArgsError {
     /// The namespace or tab id is malformed.
     #[error("bad namespace or tab id")]
     BadName,
+    /// The args were made for another protocol version (a Python package and a frontend
+    /// of different releases).
+    #[error(
+        "render args of protocol version {0}, this frontend reads version {ours} (the Python \
+         package and its frontend come from different releases: reinstall the package)",
+        ours = super::protocol::PROTOCOL_VERSION
+    )]
+    Version(u32),
+    /// The args are not an object of the expected shape.
+    #[error("render args not readable: {0}")]
+    Unreadable(String),
 }

@@ -10,6 +10,7 @@ pub mod engine;
 pub mod envelope;
 pub mod error;
 pub mod json;
+pub mod protocol;
 pub mod replica;
 
 /// A map keyed by session-state key (or storage key), in key order.
@@ -54,11 +55,11 @@ where
 }
 
 pub use clock::{HybridClock, Stamp, MAX_AHEAD_MS};
-pub use engine::{
-    Conflict, ConflictPolicy, DeliveredValue, Delivery, Edit, Effect, Engine, PendingEdit,
-    RenderArgs, Status,
-};
+pub use engine::{Effect, Engine, PendingEdit};
 pub use envelope::{storage_key, Envelope, FORMAT_VERSION, KEY_PREFIX, MAX_DEPTH, MAX_ENTRY_BYTES};
 pub use error::{ArgsError, DecodeError};
 pub use json::Json;
+pub use protocol::{
+    Conflict, ConflictPolicy, DeliveredValue, Delivery, Edit, RenderArgs, Status, PROTOCOL_VERSION,
+};
 pub use replica::{Merge, Replica, Versioned};
