@@ -27,21 +27,40 @@ MAX_DEPTH = 32
 _RESERVED_KEY = "__proto__"
 
 
-def _check_structure(key: str, value: Any) -> None:
-    stack = [(value, 0)]
-    while stack:
-        node, depth = stack.pop()
-        if isinstance(node, dict):
-            if _RESERVED_KEY in node:
-                raise UnshareableValueError(key, f"it has a {_RESERVED_KEY!r} dict key")
-            children = list(node.values())
-        elif isinstance(node, (list, tuple)):
-            children = list(node)
-        else:
-            continue
+#: Wraps a dict that would otherwise read as a tag (one key starting with ``$``), so a
+#: plain ``{"$date": "2026-11-25"}`` arrives as that dict, not as a date.
+_ESCAPE = "$dict"
+
+
+def _prepare(key: str, value: Any, depth: int = 0) -> Any:
+    """Check a value's structure and return it with tag-like dicts escaped.
+
+    Raises
+    ------
+    UnshareableValueError
+        For a dict key that is not a string (JSON would turn ``1`` into ``"1"``, so other
+        tabs would get another dict), a ``"__proto__"`` key, or nesting deeper than
+        :data:`MAX_DEPTH`.
+    """
+    if isinstance(value, dict):
         if depth + 1 > MAX_DEPTH:
             raise UnshareableValueError(key, f"it nests deeper than {MAX_DEPTH} levels")
-        stack.extend((child, depth + 1) for child in children)
+        for name in value:
+            if not isinstance(name, str):
+                raise UnshareableValueError(
+                    key, f"it has a dict key that is not a string ({name!r})"
+                )
+        if _RESERVED_KEY in value:
+            raise UnshareableValueError(key, f"it has a {_RESERVED_KEY!r} dict key")
+        out = {name: _prepare(key, item, depth + 1) for name, item in value.items()}
+        if len(out) == 1 and next(iter(out)).startswith("$"):
+            return {_ESCAPE: out}
+        return out
+    if isinstance(value, (list, tuple)):
+        if depth + 1 > MAX_DEPTH:
+            raise UnshareableValueError(key, f"it nests deeper than {MAX_DEPTH} levels")
+        return [_prepare(key, item, depth + 1) for item in value]
+    return value
 
 
 _TAGS: dict[str, Any] = {
@@ -65,17 +84,20 @@ def _tag(value: Any) -> Any:
 def untag(value: Any) -> Any:
     """Turn tagged objects back into dates, times and datetimes, at any depth.
 
-    A tag that does not parse is left as it is (and then fails the type check).
+    A tag that does not parse is left as it is (and then fails the type check). An escaped
+    dict (``{"$dict": {...}}``, see :func:`to_json_text`) comes back as the dict it holds.
     """
     if isinstance(value, list):
         return [untag(item) for item in value]
     if isinstance(value, dict):
         if len(value) == 1:
-            (tag, text), = value.items()
+            (tag, inner), = value.items()
+            if tag == _ESCAPE and isinstance(inner, dict):
+                return {k: untag(v) for k, v in inner.items()}
             parse = _TAGS.get(tag)
-            if parse is not None and isinstance(text, str):
+            if parse is not None and isinstance(inner, str):
                 try:
-                    return parse(text)
+                    return parse(inner)
                 except ValueError:
                     return value
         return {k: untag(v) for k, v in value.items()}
@@ -86,27 +108,31 @@ def to_json_text(key: str, value: Any) -> str:
     """Encode ``value`` as canonical JSON text (sorted keys, no spaces).
 
     Canonical text makes two equal values compare equal as strings, which is how a local edit
-    is told apart from an unchanged value.
+    is told apart from an unchanged value. A dict whose one key starts with ``$`` is wrapped
+    as ``{"$dict": {...}}`` so that it never reads as a date/time tag on the way back.
 
     Raises
     ------
     UnshareableValueError
-        If the value is not JSON data, holds a non-finite float, nests too deep, has a
-        ``"__proto__"`` dict key, or is over the size cap.
+        If the value is not JSON data, holds a non-finite float or a string that is not
+        valid Unicode (a lone surrogate), has a dict key that is not a string or is
+        ``"__proto__"``, nests too deep, or is over the size cap.
     """
+    prepared = _prepare(key, value)
     try:
         text = json.dumps(
-            value,
+            prepared,
             sort_keys=True,
             separators=(",", ":"),
             allow_nan=False,
             ensure_ascii=False,
             default=_tag,
         )
+        size = len(text.encode("utf-8"))
     except (TypeError, ValueError) as exc:
+        # ValueError covers NaN/inf and a str holding a lone surrogate (not encodable).
         raise UnshareableValueError(key, f"it is not JSON data ({exc})") from None
-    _check_structure(key, value)
-    if len(text.encode("utf-8")) > MAX_VALUE_BYTES:
+    if size > MAX_VALUE_BYTES:
         raise UnshareableValueError(
             key, f"its JSON encoding is over the {MAX_VALUE_BYTES}-byte cap"
         )

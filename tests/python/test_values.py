@@ -60,3 +60,60 @@ def test_remote_values_of_another_type_are_refused(remote, current):
     ok, reason = coerce_like(remote, current)
     assert not ok
     assert reason.startswith("expected") or "tuple item" in reason
+
+
+def _round_trip(value):
+    """What another tab gets for ``value``: its text, decoded as a delivery is."""
+    from streamlit_tabsync._protocol import decode_value
+    from streamlit_tabsync._values import untag
+
+    return untag(decode_value(to_json_text("k", value)))
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"$date": "2026-11-25"},
+        {"$time": "08:30:00"},
+        {"$datetime": "2026-11-25T08:30:00"},
+        {"$dict": {"a": 1}},
+        {"$price": 3},
+        [{"$date": "2026-11-25"}, {"when": {"$time": "08:30:00"}}],
+    ],
+)
+def test_a_plain_dict_that_looks_like_a_tag_arrives_as_that_dict(value):
+    # Before: {"$date": "..."} reached other tabs as a datetime.date, not the dict written.
+    assert _round_trip(value) == value
+
+
+def test_real_dates_inside_a_tag_like_dict_still_arrive_as_dates():
+    import datetime as dt
+
+    value = {"$when": dt.date(2026, 11, 25)}
+    assert _round_trip(value) == value
+
+
+def test_integers_beyond_2_53_and_negative_zero_round_trip_exactly():
+    value = {"ids": [2**63 - 1, -(2**70)], "n": 2**60 + 1, "z": -0.0}
+    back = _round_trip(value)
+    assert back == value and str(back["z"]) == "-0.0"
+
+
+@pytest.mark.parametrize("value", [{1: "a"}, {"a": {None: 1}}, [{(1, 2): 3}], {True: 1}])
+def test_dict_keys_that_are_not_strings_raise_instead_of_arriving_as_strings(value):
+    # json.dumps would quietly turn 1 into "1": the other tabs would hold another dict.
+    with pytest.raises(UnshareableValueError, match="not a string"):
+        to_json_text("k", value)
+
+
+def test_a_string_holding_a_lone_surrogate_raises_a_tabsync_error():
+    with pytest.raises(UnshareableValueError, match="'k'"):
+        to_json_text("k", "bad \ud800 text")
+
+
+def test_a_value_nested_far_too_deep_raises_a_tabsync_error_not_recursion_error():
+    deep = 1
+    for _ in range(5000):
+        deep = {"a": deep}
+    with pytest.raises(UnshareableValueError, match="deeper"):
+        to_json_text("k", deep)
