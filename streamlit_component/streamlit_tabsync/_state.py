@@ -5,16 +5,27 @@ remembers, for every bound key, the value this tab last agreed with the others o
 so that a change made in this tab can be told apart from one applied from another tab, and
 the local edits the browser side still has to publish.
 
-Protocol with the browser side (the WASM module in the component iframe):
+Protocol with the browser side (the WASM module; messages parsed and built in
+:mod:`._protocol`):
 
 * Render args carry ``edits``: for each key, the latest local edit ``{"id", "t", "base"}``
   (``t`` the value's canonical JSON text). An edit stays in the args until the next edit of
   that key, so the args only change on real news and a re-created iframe can tell (by id)
   which edits it has already written.
-* The component value (a *delivery*) carries ``values``: the newest shared ``{"v", "s"}``
-  (value and stamp) of every key, and ``acks``: the id of the last edit of this tab the browser
-  side has written for each key. A delivery that does not yet ack a key's pending edit was made
-  before that edit was written, so its value for that key is stale and is skipped.
+* A delivery carries the newest shared value of every key (its JSON text and stamp), and
+  ``acks``: the id of the last edit of this tab the browser side has written for each key. A
+  delivery that does not yet ack a key's pending edit was made before that edit was written,
+  so its value for that key is stale and is skipped.
+
+A bound key can vanish from session state while the tab holds a shared value for it:
+Streamlit drops a widget's state when the widget is not drawn in a run (a page switch, a
+conditional widget), and app code may ``del`` it. Its next value would then be the widget's
+default, which is not a user edit and must never be shared. So a vanished key gets the shared
+value put back before its widget is drawn, shaped like the value the key last had *on this
+page* (pages may bind one key with widgets of different types). On a page where the key was
+never seen, its type is unknown: the widget draws its default, which is kept as a *local*
+value (not an edit), and a fresh delivery is requested; it applies the shared value over the
+default if it fits the widget's type.
 
 A value applied from another tab reaches the widget only when the browser has drawn the new
 run. A rerun requested before that (by the next delivery, or by the user changing another
@@ -39,12 +50,12 @@ interrupted by a click) publishes the stale value.
 
 from __future__ import annotations
 
-import json
 import secrets
 import time
 from dataclasses import dataclass, field
 from typing import Any, Collection, Mapping, Sequence
 
+from ._protocol import Delivery, decode_value, render_args
 from ._validate import Validator, check
 from ._values import coerce_like, to_json_text, untag
 
@@ -138,7 +149,75 @@ class ChannelState:
     last_update: float | None = None
     #: Ids of the refused edits already reported, so each conflict is reported once.
     reported_conflicts: set[str] = field(default_factory=set)
+    #: Entries the browser side ignored as invalid (from its last delivery).
+    ignored: int = 0
+    #: Per page, the last value of each bound key there: the shape a vanished key's shared
+    #: value is put back in (see the module docs).
+    samples: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: Keys that vanished where their shared value could not be put back: their next value
+    #: is the widget's default, held as a local value rather than shared.
+    unsettled: set[str] = field(default_factory=set)
+    #: Per key, the text of a local value this tab shows instead of the shared one (see
+    #: ``unsettled``): not an edit while it stays, replaced by a shared value that fits.
+    local: dict[str, str] = field(default_factory=dict)
+    #: Keys a fresh delivery was asked for since they vanished (asked once per vanishing).
+    asked: set[str] = field(default_factory=set)
+    #: Bumped to ask the browser side for a fresh delivery of every value.
+    resend: int = 0
     _edit_counter: int = 0
+
+    def put_back_vanished(
+        self, keys: Sequence[str], current: Mapping[str, Any], page: str
+    ) -> list[Applied]:
+        """The shared values to put back for bound keys missing from session state.
+
+        Parameters
+        ----------
+        keys
+            The bound keys.
+        current
+            This tab's session state.
+        page
+            Which page this run draws (values are shaped like the key's last value there).
+
+        Returns
+        -------
+        list of Applied
+            Values to assign before the widgets are drawn. Keys whose value cannot be put
+            back (their type on this page is unknown, or the shared value does not fit it)
+            are left to their widget's default, held as a local value (see module docs).
+        """
+        restored: list[Applied] = []
+        if not self.live:
+            return restored
+        samples = self.samples.get(page, {})
+        for key in keys:
+            known = self.known.get(key)
+            if key in current or known is None:
+                continue
+            if key not in samples and key not in self.asked:
+                # Never seen on this page: let the widget draw its default, then ask for
+                # the shared value again, to check it against the widget's type.
+                self.unsettled.add(key)
+                self.asked.add(key)
+                self.resend += 1
+                continue
+            try:
+                remote = untag(decode_value(known.text))
+            except ValueError:
+                continue
+            ok, shaped = coerce_like(remote, samples.get(key))
+            if ok:
+                restored.append(Applied(key, shaped))
+            else:
+                self.unsettled.add(key)  # another type on this page: keep its default
+        return restored
+
+    def remember_shapes(self, page: str, current: Mapping[str, Any]) -> None:
+        """Record the value each bound key has at the end of ``sync`` on ``page``."""
+        self.samples.setdefault(page, {}).update(current)
+        for key in current:
+            self.asked.discard(key)
 
     def detect_edits(
         self,
@@ -189,13 +268,22 @@ class ChannelState:
             if known is None:
                 self.known[key] = Known(text, None)
                 continue
+            if key in self.unsettled:
+                self.unsettled.discard(key)
+                if key not in assigned:
+                    # The widget's default after the key vanished: local, not an edit.
+                    self.local[key] = text
+                    continue
             if text == known.text:
+                self.local.pop(key, None)
                 self._forget_superseded(key)  # the browser shows the known value
+                continue
+            if self.local.get(key) == text and key not in assigned:
                 continue
             if key not in assigned and text in self.superseded.get(key, ()) and (
                 news or now - self.applied_at.get(key, now) < SUPERSEDED_GRACE_S
             ):
-                ok, shaped = coerce_like(untag(json.loads(known.text)), current[key])
+                ok, shaped = coerce_like(untag(decode_value(known.text)), current[key])
                 restore.append(Applied(key, shaped if ok else current[key]))
                 self.applied_at[key] = now  # this run draws the shared value again
                 continue
@@ -204,6 +292,7 @@ class ChannelState:
             self.edits[key] = {"id": edit_id, "t": text, "base": known.stamp}
             self.pending[key] = edit_id
             self.known[key] = Known(text, known.stamp)
+            self.local.pop(key, None)
             self._forget_superseded(key)
             edited.append(key)
         return edited, restore
@@ -215,21 +304,22 @@ class ChannelState:
 
     def take_delivery(
         self,
-        delivery: Any,
+        raw: Any,
         keys: Sequence[str],
         current: Mapping[str, Any],
         edited: Sequence[str],
         validators: Mapping[str, Validator] | None = None,
         *,
+        page: str = "",
         now: float | None = None,
     ) -> Outcome:
         """Work out which values of a delivery to apply to this tab.
 
         Parameters
         ----------
-        delivery
-            The component value set by the browser side; anything else (``None``, a stale or
-            malformed value) is ignored.
+        raw
+            The component value set by the browser side; anything that is not a delivery
+            (``None``, a stale or malformed value) is ignored.
         keys
             The bound keys.
         current
@@ -239,6 +329,9 @@ class ChannelState:
             because the browser side stamps it after everything it has seen.
         validators
             Per-key validators replacing the default type check.
+        page
+            Which page this run draws: a value for a key missing from session state is
+            checked against the key's last value on this page.
         now
             ``time.monotonic()`` now (a parameter so tests can control it).
 
@@ -249,41 +342,46 @@ class ChannelState:
         """
         outcome = Outcome()
         now = time.monotonic() if now is None else now
-        if not isinstance(delivery, dict):
+        delivery = Delivery.parse(raw)
+        if delivery is None or delivery.id == self.last_delivery:
             return outcome
-        delivery_id = delivery.get("id")
-        if not isinstance(delivery_id, str) or delivery_id == self.last_delivery:
+        if delivery.ns is None:
+            # The browser side could not read the render args: only a status to report.
+            self.last_delivery = delivery.id
+            self.browser_status, self.browser_error = delivery.status, delivery.error
+            self.ignored = delivery.ignored
             return outcome
-        if self.namespace and delivery.get("ns") != self.namespace:
+        if self.namespace and delivery.ns != self.namespace:
             return outcome  # made for another namespace (the user or channel changed)
-        self.last_delivery = delivery_id
-        status = delivery.get("status")
-        self.browser_status = status if isinstance(status, str) else "live"
-        error = delivery.get("error")
-        self.browser_error = error if isinstance(error, str) else None
+        self.last_delivery = delivery.id
+        self.browser_status, self.browser_error = delivery.status, delivery.error
+        self.ignored = delivery.ignored
 
-        values = delivery.get("values")
-        acks = delivery.get("acks")
-        values = values if isinstance(values, dict) else {}
-        acks = acks if isinstance(acks, dict) else {}
         applied, rejected = outcome.applied, outcome.rejected
-        outcome.conflicts = self._new_conflicts(delivery.get("conflicts"), keys)
+        outcome.conflicts = self._new_conflicts(delivery, keys)
+        samples = self.samples.get(page, {})
         for key in keys:
             pending = self.pending.get(key)
             if pending is not None:
-                if acks.get(key) != pending:
+                if delivery.acks.get(key) != pending:
                     continue  # made before our edit was written: stale for this key
                 del self.pending[key]
-            entry = values.get(key)
-            if key in edited or not isinstance(entry, dict) or "v" not in entry:
+            entry = delivery.values.get(key)
+            if key in edited or entry is None:
                 continue
-            stamp = entry.get("s")
-            stamp = stamp if isinstance(stamp, str) else None
             known = self.known.get(key)
-            if known is not None and stamp is not None and known.stamp == stamp:
+            if known is not None and known.stamp == entry.stamp and key not in self.local:
                 continue
+            if key not in current and key in self.unsettled:
+                continue  # its widget draws its default first; a fresh delivery follows
+            try:
+                remote = untag(decode_value(entry.text))
+            except ValueError as exc:  # untrusted input never raises
+                rejected.append(Rejected(key, f"not JSON data ({exc})"))
+                continue
+            like = current[key] if key in current else samples.get(key)
             validator = validators.get(key) if validators else None
-            ok, shaped = check(untag(entry["v"]), current.get(key), validator)
+            ok, shaped = check(remote, like, validator)
             if not ok:
                 rejected.append(Rejected(key, str(shaped)))
                 continue
@@ -292,9 +390,11 @@ class ChannelState:
             except Exception as exc:  # noqa: BLE001 - untrusted input never raises
                 rejected.append(Rejected(key, str(exc)))
                 continue
-            self.known[key] = Known(text, stamp)
+            self.known[key] = Known(text, entry.stamp)
+            self.local.pop(key, None)
             if key in current and known is not None and known.text == text:
-                continue  # same value under a newer stamp: nothing to assign
+                if to_json_text(key, current[key]) == text:
+                    continue  # same value under a newer stamp: nothing to assign
             if key in current:
                 self.superseded.setdefault(key, set()).add(to_json_text(key, current[key]))
                 self.applied_at[key] = now
@@ -308,32 +408,26 @@ class ChannelState:
             self.last_update = time.time()
         return outcome
 
-    def _new_conflicts(self, reported: Any, keys: Sequence[str]) -> list[Conflict]:
+    def _new_conflicts(self, delivery: Delivery, keys: Sequence[str]) -> list[Conflict]:
         """This tab's refused edits in a delivery that were not reported before."""
         found: list[Conflict] = []
-        if not isinstance(reported, list):
-            return found
-        for item in reported:
-            if not isinstance(item, dict):
+        for item in delivery.conflicts:
+            if item.id in self.reported_conflicts:
                 continue
-            edit_id, key = item.get("id"), item.get("key")
-            if not isinstance(edit_id, str) or edit_id in self.reported_conflicts:
+            if item.key not in keys or not item.id.startswith(self.tab_id + "."):
                 continue
-            if key not in keys or not edit_id.startswith(self.tab_id + "."):
-                continue
-            self.reported_conflicts.add(edit_id)
-            current_shape = self.known.get(key)
-            like = json.loads(current_shape.text) if current_shape else None
-            like = untag(like)
-            mine = coerce_like(untag(item.get("mine")), like)
-            theirs = coerce_like(untag(item.get("theirs")), like)
-            found.append(
-                Conflict(
-                    key,
-                    mine[1] if mine[0] else item.get("mine"),
-                    theirs[1] if theirs[0] else item.get("theirs"),
-                )
-            )
+            self.reported_conflicts.add(item.id)
+            current_shape = self.known.get(item.key)
+            like = untag(decode_value(current_shape.text)) if current_shape else None
+            values = []
+            for text in (item.mine, item.theirs):
+                try:
+                    value = untag(decode_value(text))
+                except ValueError:
+                    value = text  # reported as it came: the conflict itself is what counts
+                ok, shaped = coerce_like(value, like)
+                values.append(shaped if ok else value)
+            found.append(Conflict(item.key, values[0], values[1]))
         return found
 
     def render_args(
@@ -344,12 +438,13 @@ class ChannelState:
         ttl_ms: int | None = None,
         conflict: str = "lww",
     ) -> dict[str, Any]:
-        """The args sent to the browser side; they change only when a local edit is made."""
-        return {
-            "ns": namespace,
-            "tab": self.tab_id,
-            "keys": list(keys),
-            "edits": {k: e for k, e in self.edits.items() if k in keys},
-            "ttl_ms": ttl_ms,
-            "conflict": conflict,
-        }
+        """The args sent to the browser side; they change only on real news."""
+        return render_args(
+            namespace,
+            self.tab_id,
+            keys,
+            self.edits,
+            ttl_ms=ttl_ms,
+            conflict=conflict,
+            resend=self.resend,
+        )

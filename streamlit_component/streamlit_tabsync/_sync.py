@@ -11,8 +11,8 @@ from datetime import datetime, timezone
 from typing import Any, Literal
 
 import streamlit as st
-from streamlit.runtime.scriptrunner import get_script_run_ctx
 
+from . import _compat
 from ._component import component_func
 from ._state import ChannelState, Conflict
 from ._validate import Validator
@@ -48,7 +48,10 @@ class SyncInfo:
     Attributes
     ----------
     tab_id : str
-        Random id of this tab (one per Streamlit session), stable across reruns.
+        Random id of this tab's sync instance, stable across reruns: one per Streamlit
+        session (browser tab), component ``key`` and namespace, so two ``sync`` calls with
+        different channels in one tab have different ids, and a tab whose ``user`` changes
+        gets a new one. It breaks ties between stamps and prefixes this tab's edit ids.
     channel : str
         The namespace the keys are shared in.
     status : SyncStatus
@@ -65,6 +68,14 @@ class SyncInfo:
         When a value from another tab was last applied in this tab (UTC).
     error : str or None
         The last problem the browser side reported, if any.
+    ignored : int
+        How many entries (from storage or another tab) the browser side ignored as invalid
+        since the component started: malformed, oversized, from the far future.
+    restored : tuple of str
+        Keys whose shared value was put back in this run instead of being shared: the key
+        had vanished from session state (a page switch, a widget not drawn in some runs, or
+        ``del st.session_state[key]``), or the browser still reported a widget's previous
+        value right after another tab's value was applied.
     """
 
     tab_id: str
@@ -75,12 +86,13 @@ class SyncInfo:
     conflicts: tuple[Conflict, ...] = ()
     last_update: datetime | None = None
     error: str | None = None
+    ignored: int = 0
+    restored: tuple[str, ...] = ()
 
 
 def _default_channel() -> str:
     """One namespace per app: a short hash of the main script's path."""
-    ctx = get_script_run_ctx()
-    path = ctx.main_script_path if ctx is not None else "app"
+    path = _compat.main_script_path()
     return "app-" + hashlib.sha256(path.encode("utf-8")).hexdigest()[:12]
 
 
@@ -106,21 +118,6 @@ def _check_keys(keys: Sequence[str] | Mapping[str, Validator | None]) -> dict[st
             )
         checked[key] = validator
     return checked
-
-
-def _assigned_by_api(keys: Sequence[str]) -> set[str]:
-    """Keys assigned through the Session State API since the last run (callbacks included).
-
-    Uses Streamlit's session state object; if its shape ever changes, no key counts as
-    assigned, which only loses the exception for "reset"-style callbacks.
-    """
-    try:
-        from streamlit.runtime.state import get_session_state
-
-        state = get_session_state()
-        return {k for k in keys if state.is_new_state_value(k)}
-    except Exception:  # noqa: BLE001 - private API: degrade, never raise in the script
-        return set()
 
 
 def _user_id(user: Any) -> str:
@@ -235,13 +232,10 @@ def sync(
             raise TabSyncError(f"{name} must be a callable or None, got {callback!r}")
     component_key = key if key is not None else f"tabsync:{channel_name}"
 
-    ctx = get_script_run_ctx()
-    if ctx is not None:
-        # Streamlit 1.6x keeps this set on ctx.shared; earlier releases on ctx itself.
-        created = getattr(getattr(ctx, "shared", ctx), "widget_user_keys_this_run", ())
-        for bound_key in bound:
-            if bound_key in created:
-                raise WidgetAlreadyCreatedError(bound_key)
+    created = _compat.widget_keys_this_run()
+    for bound_key in bound:
+        if bound_key in created:
+            raise WidgetAlreadyCreatedError(bound_key)
 
     session = st.session_state
     # Per namespace: a tab whose user changes starts afresh, keeping nothing of the last one.
@@ -251,19 +245,28 @@ def sync(
         state = ChannelState(namespace=namespace)
         session[state_key] = state
 
+    page = _compat.page_key()
     current = {k: session[k] for k in bound if k in session}
+    # A bound key that vanished (page switch, widget not drawn, del) gets the shared value
+    # back before its widget is drawn: its widget's default is not an edit.
+    restored = state.put_back_vanished(bound, current, page)
     delivery = session.get(component_key)
     # A delivery not processed yet means the component requested this rerun, not the user.
     news = isinstance(delivery, dict) and delivery.get("id") != state.last_delivery
-    edited, restore = state.detect_edits(
-        bound, current, _assigned_by_api(bound), news=news
+    edited, put_back = state.detect_edits(
+        bound, current, _compat.assigned_by_api(bound), news=news
     )
-    for item in restore:
+    restored += put_back
+    for item in restored:
         session[item.key] = item.value
         current[item.key] = item.value
-    outcome = state.take_delivery(delivery, bound, current, edited, validators)
+    outcome = state.take_delivery(
+        delivery, bound, current, edited, validators, page=page
+    )
     for item in outcome.applied:
         session[item.key] = item.value
+        current[item.key] = item.value
+    state.remember_shapes(page, current)
     if on_conflict is not None:
         for found in outcome.conflicts:
             on_conflict(found.key, found.mine, found.theirs)
@@ -277,10 +280,10 @@ def sync(
     )
 
     status: SyncStatus = "starting"
-    if state.live:
-        status = state.browser_status if state.browser_status in (
-            "live", "degraded", "blocked"
-        ) else "live"  # type: ignore[assignment]
+    if state.live or state.browser_status == "blocked":
+        # "blocked" can come before the first shared state: the browser side could not
+        # start (no storage and no channel, or render args it could not read).
+        status = state.browser_status  # type: ignore[assignment]
     last = state.last_update
     info = SyncInfo(
         tab_id=state.tab_id,
@@ -291,6 +294,8 @@ def sync(
         conflicts=tuple(outcome.conflicts),
         last_update=datetime.fromtimestamp(last, tz=timezone.utc) if last else None,
         error=state.browser_error,
+        ignored=state.ignored,
+        restored=tuple(dict.fromkeys(item.key for item in restored)),
     )
     if on_change is not None and info.applied:
         on_change(info)

@@ -8,10 +8,13 @@ KEYS = ["zoom", "layers"]
 
 
 def delivery(n, values=None, acks=None):
+    """A delivery as the browser side posts it: values as JSON text (see _protocol)."""
     return {
+        "v": 2,
         "id": f"inst-{n}",
+        "ns": "",
         "status": "live",
-        "values": {k: {"v": v, "s": s} for k, (v, s) in (values or {}).items()},
+        "values": {k: {"t": json.dumps(v), "s": s} for k, (v, s) in (values or {}).items()},
         "acks": acks or {},
     }
 
@@ -253,9 +256,90 @@ def test_a_refused_edit_is_reported_once_and_the_stored_value_applied():
     state.detect_edits(KEYS, {"zoom": 5})
     edit_id = state.edits["zoom"]["id"]
     d = delivery(2, {"zoom": (9, "s2")}, {"zoom": edit_id})
-    d["conflicts"] = [{"key": "zoom", "id": edit_id, "mine": 5, "theirs": 9}]
+    d["conflicts"] = [{"key": "zoom", "id": edit_id, "mine": "5", "theirs": "9"}]
     out = state.take_delivery(d, KEYS, {"zoom": 5}, [])
     assert [(c.key, c.mine, c.theirs) for c in out.conflicts] == [("zoom", 5, 9)]
     assert [(a.key, a.value) for a in out.applied] == [("zoom", 9)]
     d["id"] = "inst-3"
     assert state.take_delivery(d, KEYS, {"zoom": 9}, []).conflicts == []
+
+
+# --------------------------------------------------------------------------------------------
+# A bound key that vanishes from session state (page switch, widget not drawn, del)
+# --------------------------------------------------------------------------------------------
+
+
+def _live_on(page, current):
+    state = ChannelState(tab_id="me")
+    state.take_delivery(delivery(0, {"zoom": (77, "s1")}), KEYS, current, [], page=page)
+    state.remember_shapes(page, {"zoom": 77})
+    return state
+
+
+def test_a_vanished_key_gets_the_shared_value_back_shaped_like_on_its_page():
+    state = _live_on("p1", {"zoom": -1000})
+    restored = state.put_back_vanished(KEYS, {}, "p1")
+    assert [(a.key, a.value) for a in restored] == [("zoom", 77)]
+    assert state.resend == 0
+    edited, _ = state.detect_edits(KEYS, {"zoom": 77})
+    assert edited == [] and state.edits == {}
+
+
+def test_a_vanished_key_on_a_page_that_never_showed_it_keeps_its_widget_default_locally():
+    state = _live_on("p1", {"zoom": -1000})
+    assert state.put_back_vanished(KEYS, {}, "p2") == []
+    assert state.resend == 1, "a fresh delivery is asked for"
+    # The widget on p2 drew its default (a text box here): not an edit.
+    edited, _ = state.detect_edits(KEYS, {"zoom": "5"})
+    assert edited == [] and state.edits == {}
+    # The fresh delivery (same stamp) is checked against the widget's value: refused here.
+    out = state.take_delivery(delivery(1, {"zoom": (77, "s1")}), KEYS, {"zoom": "5"}, [], page="p2")
+    assert out.applied == [] and [r.key for r in out.rejected] == ["zoom"]
+    state.remember_shapes("p2", {"zoom": "5"})
+    # Still not an edit while it stays; a real edit there is shared.
+    assert state.detect_edits(KEYS, {"zoom": "5"})[0] == []
+    assert state.detect_edits(KEYS, {"zoom": "wide"})[0] == ["zoom"]
+
+
+def test_the_fresh_delivery_applies_the_shared_value_over_a_default_that_has_its_type():
+    state = _live_on("p1", {"zoom": -1000})
+    state.put_back_vanished(KEYS, {}, "p2")
+    assert state.detect_edits(KEYS, {"zoom": 0})[0] == []
+    out = state.take_delivery(delivery(1, {"zoom": (77, "s1")}), KEYS, {"zoom": 0}, [], page="p2")
+    assert [(a.key, a.value) for a in out.applied] == [("zoom", 77)]
+
+
+def test_a_fresh_delivery_is_asked_for_once_per_vanishing():
+    state = _live_on("p1", {"zoom": -1000})
+    state.put_back_vanished(KEYS, {}, "p2")
+    # p2 never draws zoom: the next run puts the value back as it is instead of asking again.
+    restored = state.put_back_vanished(KEYS, {}, "p2")
+    assert state.resend == 1
+    assert [(a.key, a.value) for a in restored] == [("zoom", 77)]
+
+
+def test_a_vanished_key_whose_page_holds_another_type_is_not_given_a_wrong_typed_value():
+    state = _live_on("p1", {"zoom": -1000})
+    state.remember_shapes("p2", {"zoom": "five"})
+    assert state.put_back_vanished(KEYS, {}, "p2") == []
+    assert state.detect_edits(KEYS, {"zoom": "5"})[0] == []
+
+
+def test_a_value_assigned_through_the_api_after_the_key_vanished_is_an_edit():
+    state = _live_on("p1", {"zoom": -1000})
+    state.put_back_vanished(KEYS, {}, "p2")
+    edited, _ = state.detect_edits(KEYS, {"zoom": 12}, assigned={"zoom"})
+    assert edited == ["zoom"]
+
+
+def test_nothing_is_put_back_before_the_tab_is_live():
+    state = ChannelState(tab_id="me")
+    assert state.put_back_vanished(KEYS, {}, "p1") == []
+
+
+def test_the_ignored_count_of_a_delivery_is_kept():
+    state = ChannelState(tab_id="me")
+    d = delivery(1)
+    d["ignored"] = 4
+    state.take_delivery(d, KEYS, {}, [])
+    assert state.ignored == 4

@@ -45,11 +45,53 @@ import streamlit as st
 import streamlit_tabsync as tabsync
 a = tabsync.sync(["x"], channel="one")
 b = tabsync.sync(["y"], channel="two")
-st.text(f"{a.channel},{b.channel},{a.tab_id != b.tab_id or a.tab_id == b.tab_id}")
+st.text(f"{a.channel},{b.channel}")
 """
     )
     assert not at.exception
-    assert at.text[0].value == "one,two,True"
+    assert at.text[0].value == "one,two"
+
+
+def test_tab_id_is_one_per_session_component_key_and_namespace():
+    # The documented rule: stable across reruns; another channel (another component key and
+    # namespace) or another user (another namespace, same component key) gets its own id.
+    at = run(
+        """
+import streamlit as st
+import streamlit_tabsync as tabsync
+a = tabsync.sync(["x"], channel="one")
+b = tabsync.sync(["y"], channel="two")
+c = tabsync.sync(["z"], channel="three", user=st.session_state.get("who", "ann"))
+st.text(f"{a.tab_id} {b.tab_id} {c.tab_id}")
+"""
+    )
+    assert not at.exception
+    first = at.text[0].value.split()
+    assert len(set(first)) == 3, "each sync call has its own id"
+    at.run()
+    assert at.text[0].value.split() == first, "stable across reruns"
+    at.session_state["who"] = "bob"
+    at.run()
+    again = at.text[0].value.split()
+    assert again[:2] == first[:2]
+    assert again[2] != first[2], "another user, another namespace: a new id"
+    at.session_state["who"] = "ann"
+    at.run()
+    assert at.text[0].value.split() == first, "back to the first user: its id again"
+
+
+def test_status_stays_starting_only_until_the_browser_side_reports():
+    from streamlit_tabsync._state import ChannelState
+
+    state = ChannelState(namespace="n", tab_id="me")
+    state.take_delivery(
+        {"v": 2, "id": "x-1", "ns": None, "status": "blocked", "error": "args unreadable"},
+        ["zoom"],
+        {},
+        [],
+    )
+    assert (state.browser_status, state.browser_error) == ("blocked", "args unreadable")
+    assert not state.live
 
 
 def test_bad_arguments_raise_tabsync_errors():

@@ -1,0 +1,62 @@
+"""Every use of Streamlit's private APIs, in one place, each with a documented fallback.
+
+Streamlit offers no public way to learn which widgets a run has drawn, whether a session
+state key was assigned through the API, or which page a run draws. Each probe below reads a
+private attribute that has been stable from 1.50 to 1.67; when one is missing (a future
+release), the probe degrades as its docstring says instead of raising in the app.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Container, Iterable
+
+from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+
+def widget_keys_this_run() -> Container[str]:
+    """User keys of the widgets drawn so far in this run.
+
+    Fallback: an empty collection, which only loses the early
+    :class:`~streamlit_tabsync.WidgetAlreadyCreatedError` (Streamlit then raises its own
+    error when a value is assigned after the widget).
+    """
+    ctx = get_script_run_ctx()
+    if ctx is None:
+        return ()
+    # Streamlit 1.6x keeps this set (a ThreadSafeSet, not a collections.abc type) on
+    # ctx.shared; earlier releases on ctx itself.
+    keys = getattr(getattr(ctx, "shared", ctx), "widget_user_keys_this_run", ())
+    return keys if hasattr(keys, "__contains__") else ()
+
+
+def assigned_by_api(keys: Iterable[str]) -> set[str]:
+    """Keys assigned through the Session State API since the last run (callbacks included).
+
+    Fallback: no key counts as assigned, which only loses the rule that an assignment by app
+    code is always shared (a "reset" button setting back a value just replaced by another
+    tab is then put back once).
+    """
+    try:
+        from streamlit.runtime.state import get_session_state
+
+        state = get_session_state()
+        return {k for k in keys if state.is_new_state_value(k)}
+    except Exception:  # noqa: BLE001 - private API: degrade, never raise in the script
+        return set()
+
+
+def page_key() -> str:
+    """An id of the page this run draws (its script hash).
+
+    Fallback: ``""`` (one page), which only loses the per-page shape of vanished keys.
+    """
+    ctx = get_script_run_ctx()
+    value = getattr(ctx, "page_script_hash", "") if ctx is not None else ""
+    return value if isinstance(value, str) else ""
+
+
+def main_script_path() -> str:
+    """Path of the app's main script; fallback ``"app"`` outside a script run."""
+    ctx = get_script_run_ctx()
+    value = getattr(ctx, "main_script_path", None) if ctx is not None else None
+    return value if isinstance(value, str) and value else "app"

@@ -1,0 +1,150 @@
+"""What crosses between this package and the WASM module, parsed and built in one place.
+
+The Rust side defines the messages (``src/core/protocol.rs``); golden messages written by its
+tests (``tests/protocol/*.json``) are read by the Python tests, so the two sides cannot drift
+apart unnoticed.
+
+* Render args (Python -> module): :func:`render_args`.
+* A delivery (module -> Python, the component value): :meth:`Delivery.parse`.
+
+Values cross as JSON **text** both ways (an edit's ``t``, a delivered value's ``t``, a
+conflict's ``mine`` and ``theirs``) and are decoded here by :func:`decode_value` with
+Python's own ``json``: integers of any size, ``-0.0`` and every float arrive with their
+writer's digits, which a JS number could not carry.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Sequence
+
+#: Version of the messages; the module refuses render args of another version and says so.
+PROTOCOL_VERSION = 2
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON data")
+
+
+def decode_value(text: str) -> Any:
+    """Decode a value's JSON text exactly (``NaN``/``Infinity`` are refused).
+
+    Raises
+    ------
+    ValueError
+        If ``text`` is not strict JSON.
+    """
+    return json.loads(text, parse_constant=_refuse_constant)
+
+
+@dataclass(frozen=True)
+class DeliveredValue:
+    """The newest shared value of a key: its JSON text and its stamp."""
+
+    #: The value's JSON text, as its writer made it.
+    text: str
+    #: The value's stamp (text order is stamp order).
+    stamp: str
+
+
+@dataclass(frozen=True)
+class ReportedConflict:
+    """A local edit the module refused under ``conflict="reject"``, values as JSON text."""
+
+    key: str
+    id: str
+    mine: str
+    theirs: str
+
+
+def _str_map(raw: Any) -> dict[str, Any]:
+    return {k: v for k, v in raw.items() if isinstance(k, str)} if isinstance(raw, dict) else {}
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One component value posted by the module (each reruns the tab's script once).
+
+    Every field has a safe default: a part of a delivery that does not have its expected
+    type is dropped on its own, never raised, whatever put it there.
+    """
+
+    #: Unique id: a delivery is applied once.
+    id: str
+    #: The namespace the values belong to; ``None`` only in a report that the module could
+    #: not read its render args (then there are no values, only ``status`` and ``error``).
+    ns: str | None
+    #: ``"live"``, ``"degraded"`` or ``"blocked"``.
+    status: str = "live"
+    values: dict[str, DeliveredValue] = field(default_factory=dict)
+    #: Id of the last local edit the module handled (written or refused), per key.
+    acks: dict[str, str] = field(default_factory=dict)
+    conflicts: tuple[ReportedConflict, ...] = ()
+    #: Entries ignored as invalid since the component started.
+    ignored: int = 0
+    error: str | None = None
+
+    @classmethod
+    def parse(cls, raw: Any) -> Delivery | None:
+        """The delivery in a component value, or ``None`` when it is not one."""
+        if not isinstance(raw, dict):
+            return None
+        delivery_id, ns = raw.get("id"), raw.get("ns")
+        if not isinstance(delivery_id, str) or not (ns is None or isinstance(ns, str)):
+            return None
+        values = {
+            key: DeliveredValue(entry["t"], entry["s"])
+            for key, entry in _str_map(raw.get("values")).items()
+            if isinstance(entry, dict)
+            and isinstance(entry.get("t"), str)
+            and isinstance(entry.get("s"), str)
+        }
+        acks = {k: v for k, v in _str_map(raw.get("acks")).items() if isinstance(v, str)}
+        conflicts = tuple(
+            ReportedConflict(item["key"], item["id"], item["mine"], item["theirs"])
+            for item in (raw.get("conflicts") if isinstance(raw.get("conflicts"), list) else [])
+            if isinstance(item, dict)
+            and all(isinstance(item.get(f), str) for f in ("key", "id", "mine", "theirs"))
+        )
+        status, error, ignored = raw.get("status"), raw.get("error"), raw.get("ignored")
+        return cls(
+            id=delivery_id,
+            ns=ns,
+            status=status if status in ("live", "degraded", "blocked") else "live",
+            values=values,
+            acks=acks,
+            conflicts=conflicts,
+            ignored=ignored if isinstance(ignored, int) and not isinstance(ignored, bool) else 0,
+            error=error if isinstance(error, str) else None,
+        )
+
+
+def render_args(
+    namespace: str,
+    tab: str,
+    keys: Sequence[str],
+    edits: Mapping[str, Mapping[str, Any]],
+    *,
+    ttl_ms: int | None,
+    conflict: str,
+    resend: int,
+) -> dict[str, Any]:
+    """The render args of one ``sync`` call.
+
+    ``edits`` maps a key to its latest local edit ``{"id", "t", "base"}`` (``t`` the value's
+    canonical JSON text). ``resend`` is a counter the Python side bumps to ask the module for
+    a fresh delivery of every value (after a bound key vanished from session state on a page
+    where its type is not known yet). The args change only on real news: each change is a
+    render message, not a rerun.
+    """
+    return {
+        "v": PROTOCOL_VERSION,
+        "ns": namespace,
+        "tab": tab,
+        "keys": list(keys),
+        "edits": {k: dict(e) for k, e in edits.items() if k in keys},
+        "ttl_ms": ttl_ms,
+        "conflict": conflict,
+        "resend": resend,
+    }

@@ -1,0 +1,105 @@
+"""The protocol with the WASM module, against golden messages written by the Rust tests.
+
+``tests/protocol/*.json`` are made by ``tests/protocol.rs`` from a real engine (deliveries)
+or parsed there (render args), so a change on either side that the other does not follow
+fails one of the two suites.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from streamlit_tabsync._protocol import PROTOCOL_VERSION, Delivery, decode_value, render_args
+
+GOLDEN = Path(__file__).resolve().parents[1] / "protocol"
+
+
+def golden(name: str):
+    return json.loads((GOLDEN / name).read_text())
+
+
+def test_delivered_values_decode_exactly_as_their_writer_made_them():
+    delivery = Delivery.parse(golden("delivery_values.json"))
+    assert delivery is not None and delivery.ns == "gold" and delivery.status == "live"
+    values = {k: decode_value(v.text) for k, v in delivery.values.items()}
+    assert values["big"] == 2**60 + 1 and type(values["big"]) is int
+    assert values["ids"] == {"ids": [2**63 - 1]}
+    assert str(values["negzero"]) == "-0.0"
+    assert values["decimal"] == 0.1
+    # Key order as written (a JS object would have put "9" and "10" first).
+    assert list(values["order"]) == ["b", "10", "9"]
+    assert all(v.stamp for v in delivery.values.values())
+
+
+def test_a_conflict_carries_both_values_as_text():
+    delivery = Delivery.parse(golden("delivery_conflict.json"))
+    assert delivery is not None
+    (conflict,) = delivery.conflicts
+    assert (conflict.key, conflict.id) == ("zoom", "t1.1")
+    assert decode_value(conflict.mine) == 2**60 + 1
+    assert str(decode_value(conflict.theirs)) == "-0.0"
+    assert delivery.acks == {"zoom": "t1.1"}
+
+
+def test_a_report_of_unreadable_args_has_no_namespace_and_says_why():
+    delivery = Delivery.parse(golden("delivery_args_refused.json"))
+    assert delivery is not None
+    assert delivery.ns is None and delivery.status == "blocked" and delivery.values == {}
+    assert delivery.error and "protocol version 1" in delivery.error
+
+
+def test_the_render_args_built_here_are_the_golden_ones_rust_parses():
+    built = render_args(
+        "gold",
+        "t1",
+        ["big", "zoom"],
+        {"big": {"id": "t1.1", "t": str(2**60 + 1), "base": None}},
+        ttl_ms=1500,
+        conflict="reject",
+        resend=3,
+    )
+    assert built == golden("render_args.json")
+    assert built["v"] == PROTOCOL_VERSION
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        None,
+        [],
+        "x",
+        {"id": 1, "ns": "a"},
+        {"id": "a", "ns": 3},
+    ],
+)
+def test_anything_that_is_not_a_delivery_parses_to_none(raw):
+    assert Delivery.parse(raw) is None
+
+
+def test_parts_of_the_wrong_type_are_dropped_one_by_one():
+    delivery = Delivery.parse(
+        {
+            "id": "d",
+            "ns": "n",
+            "status": "exploded",
+            "values": {"a": {"t": "1", "s": "s"}, "b": {"t": 2, "s": "s"}, "c": "x"},
+            "acks": {"a": "id", "b": 3},
+            "conflicts": [{"key": "a"}, "x"],
+            "ignored": True,
+            "error": 5,
+        }
+    )
+    assert delivery is not None
+    assert list(delivery.values) == ["a"]
+    assert delivery.acks == {"a": "id"}
+    assert delivery.conflicts == ()
+    assert (delivery.status, delivery.ignored, delivery.error) == ("live", 0, None)
+
+
+@pytest.mark.parametrize("text", ["NaN", "[Infinity]", "-Infinity", "{", "1 2"])
+def test_values_that_are_not_strict_json_are_refused(text):
+    with pytest.raises(ValueError):
+        decode_value(text)
