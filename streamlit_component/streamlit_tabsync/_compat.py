@@ -60,3 +60,34 @@ def main_script_path() -> str:
     ctx = get_script_run_ctx()
     value = getattr(ctx, "main_script_path", None) if ctx is not None else None
     return value if isinstance(value, str) and value else "app"
+
+
+def widgets_changed(keys: Iterable[str]) -> dict[str, bool | None]:
+    """Per key, whether the browser changed the key's widget in this rerun.
+
+    ``True`` when the browser reported a state for the key's widget that differs from the
+    value the previous run drew (Streamlit's own test for ``on_change``), ``False`` when it
+    reported none or the same one (the key's value is then not a user's edit: a leftover of
+    another page, or the default its widget drew), ``None`` for a key without a widget.
+
+    Fallback: ``None`` for every key (unknown), which only loses the rule that an unchanged
+    widget's value is never shared.
+    """
+    try:
+        from streamlit.runtime.state import get_session_state
+
+        state = get_session_state()._state
+        mapper = state._key_id_mapper
+        new, old = state._new_widget_state, state._old_state
+        out: dict[str, bool | None] = {}
+        for key in keys:
+            widget_id = mapper.get_id_from_key(key, None)
+            if widget_id is None:
+                out[key] = None
+            elif widget_id not in new:
+                out[key] = False
+            else:
+                out[key] = bool(state._widget_changed(widget_id))
+        return out
+    except Exception:  # noqa: BLE001 - private API: degrade, never raise in the script
+        return {}

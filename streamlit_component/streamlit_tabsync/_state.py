@@ -17,6 +17,13 @@ Protocol with the browser side (the WASM module; messages parsed and built in
   delivery that does not yet ack a key's pending edit was made before that edit was written,
   so its value for that key is stale and is skipped.
 
+Only a user's change is shared: a bound key's value that differs from the shared one is an
+edit when app code assigned it, or when the browser reported a change of its widget in this
+rerun (Streamlit's own ``on_change`` test, read through :mod:`._compat`). A value the browser
+did not change (a leftover of another page, the default a widget draws on its first
+appearance) gets the shared value put back where it fits, and is kept as a local value
+where it does not (another widget type on this page).
+
 A bound key can vanish from session state while the tab holds a shared value for it:
 Streamlit drops a widget's state when the widget is not drawn in a run (a page switch, a
 conditional widget), and app code may ``del`` it. Its next value would then be the widget's
@@ -62,6 +69,9 @@ from ._values import coerce_like, to_json_text, untag
 #: Seconds after the run that applied a value from another tab during which a user-triggered
 #: rerun carrying the value it replaced is taken for the browser's stale copy (see above).
 SUPERSEDED_GRACE_S = 1.5
+
+#: How many recent values of a key a tab remembers as states its widget may report again.
+HISTORY = 8
 
 
 @dataclass
@@ -164,6 +174,11 @@ class ChannelState:
     asked: set[str] = field(default_factory=set)
     #: Bumped to ask the browser side for a fresh delivery of every value.
     resend: int = 0
+    #: The page of the last run that called ``sync`` with this state.
+    page: str | None = None
+    #: Per key, the last few texts this tab's session state held (oldest first): the
+    #: states a widget shown again may report before the browser draws the shared value.
+    history: dict[str, list[str]] = field(default_factory=dict)
     _edit_counter: int = 0
 
     def put_back_vanished(
@@ -209,6 +224,7 @@ class ChannelState:
             ok, shaped = coerce_like(remote, samples.get(key))
             if ok:
                 restored.append(Applied(key, shaped))
+                self._expect_old_states(key, time.monotonic())
             else:
                 self.unsettled.add(key)  # another type on this page: keep its default
         return restored
@@ -226,6 +242,8 @@ class ChannelState:
         assigned: Collection[str] = (),
         *,
         news: bool = True,
+        returned: bool = False,
+        changed: Mapping[str, bool | None] | None = None,
         now: float | None = None,
     ) -> tuple[list[str], list[Applied]]:
         """Record local edits: bound keys whose value differs from the known shared value.
@@ -246,6 +264,16 @@ class ChannelState:
         news
             True when this run brings a delivery not processed yet (the component requested
             it); False for a rerun the user requested.
+        returned
+            True when the previous run of this state drew another page: the browser may
+            report a widget's old state on its return, and a user cannot have edited a
+            widget that was not shown, so a value differing from the shared one is put
+            back, and so are the key's recent values in the next runs (the superseded rule).
+        changed
+            Per key, whether the browser changed the key's widget in this rerun (its
+            reported state differs from what the previous run drew); ``False`` means the
+            value is not the user's (a leftover, or the widget's own default) and is never
+            shared; ``None`` or missing: unknown.
         now
             ``time.monotonic()`` now (a parameter so tests can control it).
 
@@ -258,29 +286,42 @@ class ChannelState:
         edited: list[str] = []
         restore: list[Applied] = []
         now = time.monotonic() if now is None else now
+        changed = changed or {}
         if not self.live:
             return edited, restore
         for key in keys:
             if key not in current:
                 continue
             text = to_json_text(key, current[key])
+            self._remember(key, text)
+            if returned:
+                self._expect_old_states(key, now)
             known = self.known.get(key)
             if known is None:
                 self.known[key] = Known(text, None)
                 continue
-            if key in self.unsettled:
-                self.unsettled.discard(key)
-                if key not in assigned:
-                    # The widget's default after the key vanished: local, not an edit.
-                    self.local[key] = text
-                    continue
+            unsettled = key in self.unsettled
+            self.unsettled.discard(key)
             if text == known.text:
                 self.local.pop(key, None)
-                self._forget_superseded(key)  # the browser shows the known value
+                if not returned:
+                    self._forget_superseded(key)  # the browser shows the known value
                 continue
-            if self.local.get(key) == text and key not in assigned:
+            if key in assigned:
+                pass  # app code assigned it: always an edit
+            elif self.local.get(key) == text:
                 continue
-            if key not in assigned and text in self.superseded.get(key, ()) and (
+            elif returned or unsettled or changed.get(key) is False:
+                # Not from the user: the browser did not change this widget (the value is a
+                # leftover of another page, or the default its widget drew), or the tab is
+                # back from another page. Put the shared value back where it fits.
+                ok, shaped = coerce_like(untag(decode_value(known.text)), current[key])
+                if ok:
+                    restore.append(Applied(key, shaped))
+                else:
+                    self.local[key] = text  # another type on this page: keep it here
+                continue
+            elif text in self.superseded.get(key, ()) and (
                 news or now - self.applied_at.get(key, now) < SUPERSEDED_GRACE_S
             ):
                 ok, shaped = coerce_like(untag(decode_value(known.text)), current[key])
@@ -296,6 +337,21 @@ class ChannelState:
             self._forget_superseded(key)
             edited.append(key)
         return edited, restore
+
+    def _remember(self, key: str, text: str) -> None:
+        """Add ``text`` to the key's recent history (at most :data:`HISTORY` texts)."""
+        seen = self.history.setdefault(key, [])
+        if text in seen:
+            seen.remove(text)
+        seen.append(text)
+        del seen[:-HISTORY]
+
+    def _expect_old_states(self, key: str, now: float) -> None:
+        """The key's widget is shown again: until the browser draws the shared value, it
+        may report any state the widget had before, which is put back, not shared (the
+        superseded rule, with the key's whole recent history)."""
+        self.superseded.setdefault(key, set()).update(self.history.get(key, ()))
+        self.applied_at[key] = now
 
     def _forget_superseded(self, key: str) -> None:
         """Drop what was remembered of the values an applied one replaced for ``key``."""
@@ -396,8 +452,11 @@ class ChannelState:
                 if to_json_text(key, current[key]) == text:
                     continue  # same value under a newer stamp: nothing to assign
             if key in current:
-                self.superseded.setdefault(key, set()).add(to_json_text(key, current[key]))
+                replaced = to_json_text(key, current[key])
+                self.superseded.setdefault(key, set()).add(replaced)
                 self.applied_at[key] = now
+                self._remember(key, replaced)
+            self._remember(key, text)
             applied.append(Applied(key, shaped))
         if not self.live:
             self.live = True

@@ -246,6 +246,16 @@ def sync(
         session[state_key] = state
 
     page = _compat.page_key()
+    # Back from another page: the previous run did not show this page's widgets, so a
+    # user cannot have edited them (see ChannelState.detect_edits). A run that merely
+    # skipped sync() on the same page does not count: its widgets may have been shown and
+    # edited (the edit is then shared when sync() runs again).
+    returned = state.live and state.page is not None and state.page != page
+    state.page = page
+    # Streamlit drops the component's value after a run that did not draw it: then sync()
+    # did not look at the previous run(s), whose shown widgets may have been edited, so
+    # whether the browser changed a widget in *this* rerun says nothing about them.
+    looked_last_run = component_key in session
     current = {k: session[k] for k in bound if k in session}
     # A bound key that vanished (page switch, widget not drawn, del) gets the shared value
     # back before its widget is drawn: its widget's default is not an edit.
@@ -254,7 +264,12 @@ def sync(
     # A delivery not processed yet means the component requested this rerun, not the user.
     news = isinstance(delivery, dict) and delivery.get("id") != state.last_delivery
     edited, put_back = state.detect_edits(
-        bound, current, _compat.assigned_by_api(bound), news=news
+        bound,
+        current,
+        _compat.assigned_by_api(bound),
+        news=news,
+        returned=returned,
+        changed=_compat.widgets_changed(bound) if looked_last_run else None,
     )
     restored += put_back
     for item in restored:

@@ -301,12 +301,23 @@ def test_a_vanished_key_on_a_page_that_never_showed_it_keeps_its_widget_default_
     assert state.detect_edits(KEYS, {"zoom": "wide"})[0] == ["zoom"]
 
 
-def test_the_fresh_delivery_applies_the_shared_value_over_a_default_that_has_its_type():
+def test_a_default_drawn_where_the_shared_value_fits_is_replaced_by_it():
     state = _live_on("p1", {"zoom": -1000})
     state.put_back_vanished(KEYS, {}, "p2")
-    assert state.detect_edits(KEYS, {"zoom": 0})[0] == []
-    out = state.take_delivery(delivery(1, {"zoom": (77, "s1")}), KEYS, {"zoom": 0}, [], page="p2")
-    assert [(a.key, a.value) for a in out.applied] == [("zoom", 77)]
+    edited, restore = state.detect_edits(KEYS, {"zoom": 0})
+    assert edited == [] and [(a.key, a.value) for a in restore] == [("zoom", 77)]
+
+
+def test_a_value_the_browser_did_not_change_is_never_an_edit():
+    # A leftover of another page, or a widget's own first default: Streamlit says the
+    # browser did not change the widget in this rerun.
+    state = _live_on("p1", {"zoom": -1000})
+    edited, restore = state.detect_edits(KEYS, {"zoom": 5}, changed={"zoom": False})
+    assert edited == [] and [(a.key, a.value) for a in restore] == [("zoom", 77)]
+    edited, restore = state.detect_edits(KEYS, {"zoom": "5"}, changed={"zoom": False})
+    assert edited == [] and restore == [], "another type: kept locally, not shared"
+    edited, _ = state.detect_edits(KEYS, {"zoom": 6}, changed={"zoom": True})
+    assert edited == ["zoom"], "a change the browser reported is an edit"
 
 
 def test_a_fresh_delivery_is_asked_for_once_per_vanishing():
@@ -343,3 +354,35 @@ def test_the_ignored_count_of_a_delivery_is_kept():
     d["ignored"] = 4
     state.take_delivery(d, KEYS, {}, [])
     assert state.ignored == 4
+
+
+def test_a_widget_shown_again_reporting_its_old_state_is_put_back_not_published():
+    # Seen with a real browser: back on a page, the number input first shows the shared
+    # value, then reports the state it had before (its default) in the next rerun.
+    state = live_state({"zoom": -1000})
+    state.take_delivery(delivery(1, {"zoom": (77, "s1")}), KEYS, {"zoom": -1000}, [], now=0.0)
+    state.detect_edits(KEYS, {"zoom": 77}, now=1.0)
+    # Back from another page: the first run holds the shared value...
+    edited, restore = state.detect_edits(KEYS, {"zoom": 77}, returned=True, now=100.0)
+    assert edited == [] and restore == []
+    # ...and the next one (the remounted component's delivery) the widget's old state.
+    edited, restore = state.detect_edits(KEYS, {"zoom": -1000}, news=True, now=100.5)
+    assert edited == [] and [(a.key, a.value) for a in restore] == [("zoom", 77)]
+
+
+def test_a_differing_value_in_the_first_run_back_on_a_page_is_put_back():
+    state = live_state({"zoom": 1})
+    state.take_delivery(delivery(1, {"zoom": (77, "s1")}), KEYS, {"zoom": 1}, [], now=0.0)
+    edited, restore = state.detect_edits(KEYS, {"zoom": 3}, returned=True, now=50.0)
+    assert edited == [] and [(a.key, a.value) for a in restore] == [("zoom", 77)]
+    # Unless app code assigned it (a callback of the page left): that is shared.
+    edited, _ = state.detect_edits(KEYS, {"zoom": 4}, {"zoom"}, returned=True, now=60.0)
+    assert edited == ["zoom"]
+
+
+def test_a_user_edit_well_after_coming_back_is_shared():
+    state = live_state({"zoom": -1000})
+    state.take_delivery(delivery(1, {"zoom": (77, "s1")}), KEYS, {"zoom": -1000}, [], now=0.0)
+    state.detect_edits(KEYS, {"zoom": 77}, returned=True, now=100.0)
+    edited, _ = state.detect_edits(KEYS, {"zoom": 12}, news=False, now=110.0)
+    assert edited == ["zoom"]
