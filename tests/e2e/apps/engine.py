@@ -16,7 +16,9 @@ Printed lines (``st.text``, last so they describe a finished run): ``value:<key>
 ``status=``, ``error=``, ``applied=``, ``rejected=`` (this run), ``rejected_log=`` (keys
 ever rejected in this session), ``conflicts=`` (this run), ``conflict_log=`` (every
 ``on_conflict`` call as ``key:mine->theirs``), ``conflict_calls=``, ``change_log=`` (every
-``on_change`` call as ``key=<repr>,...``, values as read in the callback), ``tab=``, ``runs=``.
+``on_change`` call as ``key=<repr>,...``, values as read in the callback), ``tab=``,
+``ignored=`` (invalid entries the browser side ignored), ``restored=`` (keys put back in this
+run), ``runs=``.
 """
 
 import streamlit as st
@@ -81,6 +83,8 @@ else:
     st.text(f"rejected={';'.join(f'{k}:{r}' for k, r in sorted(info.rejected.items()))}")
     st.text(f"conflicts={';'.join(f'{c.key}:{c.mine!r}->{c.theirs!r}' for c in info.conflicts)}")
     st.text(f"tab={info.tab_id}")
+    st.text(f"ignored={info.ignored}")
+    st.text(f"restored={','.join(info.restored)}")
 st.text(f"rejected_log={','.join(state['_rejected_log'])}")
 st.text(f"conflict_log={' | '.join(state['_conflict_log'])}")
 st.text(f"conflict_calls={len(state['_conflict_log'])}")
