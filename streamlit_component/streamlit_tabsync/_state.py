@@ -164,11 +164,12 @@ class ChannelState:
     #: Per page, the last value of each bound key there: the shape a vanished key's shared
     #: value is put back in (see the module docs).
     samples: dict[str, dict[str, Any]] = field(default_factory=dict)
-    #: Keys that vanished where their shared value could not be put back: their next value
-    #: is the widget's default, held as a local value rather than shared.
-    unsettled: set[str] = field(default_factory=set)
+    #: Keys whose widget on this page the browser has not reported a change of since the tab
+    #: came to the page (or since the key vanished): their value is a leftover or the
+    #: default their widget drew, never a user's edit, until the browser reports a change.
+    settling: set[str] = field(default_factory=set)
     #: Per key, the text of a local value this tab shows instead of the shared one (see
-    #: ``unsettled``): not an edit while it stays, replaced by a shared value that fits.
+    #: ``settling``): not an edit while it stays, replaced by a shared value that fits.
     local: dict[str, str] = field(default_factory=dict)
     #: Keys a fresh delivery was asked for since they vanished (asked once per vanishing).
     asked: set[str] = field(default_factory=set)
@@ -213,7 +214,7 @@ class ChannelState:
             if key not in samples and key not in self.asked:
                 # Never seen on this page: let the widget draw its default, then ask for
                 # the shared value again, to check it against the widget's type.
-                self.unsettled.add(key)
+                self.settling.add(key)
                 self.asked.add(key)
                 self.resend += 1
                 continue
@@ -226,7 +227,7 @@ class ChannelState:
                 restored.append(Applied(key, shaped))
                 self._expect_old_states(key, time.monotonic())
             else:
-                self.unsettled.add(key)  # another type on this page: keep its default
+                self.settling.add(key)  # another type on this page: keep its default
         return restored
 
     def remember_shapes(self, page: str, current: Mapping[str, Any]) -> None:
@@ -271,9 +272,11 @@ class ChannelState:
             back, and so are the key's recent values in the next runs (the superseded rule).
         changed
             Per key, whether the browser changed the key's widget in this rerun (its
-            reported state differs from what the previous run drew); ``False`` means the
-            value is not the user's (a leftover, or the widget's own default) and is never
-            shared; ``None`` or missing: unknown.
+            reported state differs from what the previous run drew); ``None`` or missing:
+            unknown. Only trusted for keys that are *settling* (just after a page switch or
+            after the key vanished): until the browser reports a change, their value is a
+            leftover or the default their widget drew, never shared. (Elsewhere a run
+            interrupted before ``sync`` can hide a real change from this test.)
         now
             ``time.monotonic()`` now (a parameter so tests can control it).
 
@@ -300,21 +303,23 @@ class ChannelState:
             if known is None:
                 self.known[key] = Known(text, None)
                 continue
-            unsettled = key in self.unsettled
-            self.unsettled.discard(key)
+            if returned:
+                self.settling.add(key)
+            if changed.get(key) is True:
+                self.settling.discard(key)  # the browser shows this page's widget
             if text == known.text:
                 self.local.pop(key, None)
                 if not returned:
                     self._forget_superseded(key)  # the browser shows the known value
                 continue
             if key in assigned:
-                pass  # app code assigned it: always an edit
+                self.settling.discard(key)  # app code assigned it: always an edit
             elif self.local.get(key) == text:
                 continue
-            elif returned or unsettled or changed.get(key) is False:
-                # Not from the user: the browser did not change this widget (the value is a
-                # leftover of another page, or the default its widget drew), or the tab is
-                # back from another page. Put the shared value back where it fits.
+            elif key in self.settling:
+                # Not from the user: a leftover of another page, or the default the widget
+                # drew, which the browser has not changed since. The shared value goes back
+                # where it fits the widget.
                 ok, shaped = coerce_like(untag(decode_value(known.text)), current[key])
                 if ok:
                     restore.append(Applied(key, shaped))
@@ -428,7 +433,7 @@ class ChannelState:
             known = self.known.get(key)
             if known is not None and known.stamp == entry.stamp and key not in self.local:
                 continue
-            if key not in current and key in self.unsettled:
+            if key not in current and key in self.settling:
                 continue  # its widget draws its default first; a fresh delivery follows
             try:
                 remote = untag(decode_value(entry.text))

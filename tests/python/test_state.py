@@ -296,9 +296,10 @@ def test_a_vanished_key_on_a_page_that_never_showed_it_keeps_its_widget_default_
     out = state.take_delivery(delivery(1, {"zoom": (77, "s1")}), KEYS, {"zoom": "5"}, [], page="p2")
     assert out.applied == [] and [r.key for r in out.rejected] == ["zoom"]
     state.remember_shapes("p2", {"zoom": "5"})
-    # Still not an edit while it stays; a real edit there is shared.
+    # Still not an edit while it stays; a real edit there (the browser reports the widget
+    # changed) is shared.
     assert state.detect_edits(KEYS, {"zoom": "5"})[0] == []
-    assert state.detect_edits(KEYS, {"zoom": "wide"})[0] == ["zoom"]
+    assert state.detect_edits(KEYS, {"zoom": "wide"}, changed={"zoom": True})[0] == ["zoom"]
 
 
 def test_a_default_drawn_where_the_shared_value_fits_is_replaced_by_it():
@@ -308,16 +309,27 @@ def test_a_default_drawn_where_the_shared_value_fits_is_replaced_by_it():
     assert edited == [] and [(a.key, a.value) for a in restore] == [("zoom", 77)]
 
 
-def test_a_value_the_browser_did_not_change_is_never_an_edit():
+def test_after_a_page_switch_a_value_the_browser_did_not_change_is_never_an_edit():
     # A leftover of another page, or a widget's own first default: Streamlit says the
     # browser did not change the widget in this rerun.
     state = _live_on("p1", {"zoom": -1000})
-    edited, restore = state.detect_edits(KEYS, {"zoom": 5}, changed={"zoom": False})
+    edited, restore = state.detect_edits(KEYS, {"zoom": 77}, returned=True, now=10.0)
+    assert edited == [] and restore == []
+    edited, restore = state.detect_edits(KEYS, {"zoom": 5}, changed={"zoom": False}, now=20.0)
     assert edited == [] and [(a.key, a.value) for a in restore] == [("zoom", 77)]
-    edited, restore = state.detect_edits(KEYS, {"zoom": "5"}, changed={"zoom": False})
+    edited, restore = state.detect_edits(KEYS, {"zoom": "5"}, changed={"zoom": False}, now=30.0)
     assert edited == [] and restore == [], "another type: kept locally, not shared"
-    edited, _ = state.detect_edits(KEYS, {"zoom": 6}, changed={"zoom": True})
+    edited, _ = state.detect_edits(KEYS, {"zoom": 6}, changed={"zoom": True}, now=40.0)
     assert edited == ["zoom"], "a change the browser reported is an edit"
+
+
+def test_on_the_same_page_an_unchanged_widget_test_does_not_hide_an_edit():
+    # A run interrupted before sync() (fast reruns) compacts the browser's new value, so the
+    # next run's test says "unchanged": off the settling period the value is still an edit.
+    state = _live_on("p1", {"zoom": -1000})
+    state.detect_edits(KEYS, {"zoom": 77}, now=1.0)
+    edited, _ = state.detect_edits(KEYS, {"zoom": 5}, changed={"zoom": False}, now=50.0)
+    assert edited == ["zoom"]
 
 
 def test_a_fresh_delivery_is_asked_for_once_per_vanishing():
@@ -384,5 +396,7 @@ def test_a_user_edit_well_after_coming_back_is_shared():
     state = live_state({"zoom": -1000})
     state.take_delivery(delivery(1, {"zoom": (77, "s1")}), KEYS, {"zoom": -1000}, [], now=0.0)
     state.detect_edits(KEYS, {"zoom": 77}, returned=True, now=100.0)
-    edited, _ = state.detect_edits(KEYS, {"zoom": 12}, news=False, now=110.0)
+    edited, _ = state.detect_edits(
+        KEYS, {"zoom": 12}, news=False, changed={"zoom": True}, now=110.0
+    )
     assert edited == ["zoom"]
