@@ -4,6 +4,9 @@
 is *not* synced, so changing it costs exactly one bare rerun of this app (the baseline of the
 end-to-end figure). Every value is printed as ``value:<key>=<repr>`` and ``runs=<n>`` counts
 this tab's script runs; the text lines come last so they describe a finished run.
+
+``?bare=1`` in the URL leaves ``sync()`` out (status ``bare``): the same app without the
+component, whose first render is the baseline of the start-up figures.
 """
 
 import streamlit as st
@@ -19,12 +22,13 @@ st.session_state.setdefault("b", 0)
 st.session_state.setdefault("val", 0)
 st.session_state.setdefault("local", 0)
 
-info = tabsync.sync(["val", "a", "b"], channel="bench")
+bare = st.query_params.get("bare") == "1"
+status = "bare" if bare else tabsync.sync(["val", "a", "b"], channel="bench").status
 
 st.number_input("Value", min_value=0, step=1, key="val")
 st.number_input("Local", min_value=0, step=1, key="local")
 
 for key in ("val", "local", "a", "b"):
     st.text(f"value:{key}={st.session_state[key]!r}")
-st.text(f"status={info.status}")
+st.text(f"status={status}")
 st.text(f"runs={st.session_state['_runs']}")
