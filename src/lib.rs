@@ -5,9 +5,11 @@
 //!
 //! * [`core`] is pure Rust (envelope format, hybrid logical clock, per-key last-writer-wins
 //!   replica, the engine) and runs under plain `cargo test`.
-//! * On `wasm32`, `browser` wraps `localStorage` and the `storage` event, `host` speaks
-//!   Streamlit's component iframe protocol, and `bridge` wires them to the engine. The
-//!   module starts itself when loaded (`#[wasm_bindgen(start)]`).
+//! * On `wasm32`, `transport` carries entries between tabs (`localStorage`, else
+//!   `BroadcastChannel`) behind one interface, `host` hands deliveries to Streamlit (the v1
+//!   iframe protocol or the v2 module API) behind another, `browser` wraps the other browser
+//!   APIs used (Web Locks, `sessionStorage`), and `bridge` wires one transport and one host to
+//!   an engine per mounted component instance (`mount_iframe`, `mount_module`).
 #![deny(missing_docs)]
 // Nothing the browser, the user or another tab controls may abort the module: no unwrap,
 // expect or panic outside tests (tests live in tests/, where these lints do not apply).
@@ -21,3 +23,7 @@ pub mod bridge;
 pub mod browser;
 #[cfg(target_arch = "wasm32")]
 pub mod host;
+#[cfg(target_arch = "wasm32")]
+mod js_error;
+#[cfg(target_arch = "wasm32")]
+pub mod transport;

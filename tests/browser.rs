@@ -17,10 +17,9 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::*;
 use web_sys::{HtmlIFrameElement, MessageEvent, Storage};
 
-use tabsync::browser::{
-    ChannelMessage, ChannelTransport, StorageChange, StorageTransport, WebLocks,
-};
+use tabsync::browser::WebLocks;
 use tabsync::core::{Envelope, Stamp};
+use tabsync::transport::{ChannelMessage, ChannelTransport, StorageChange, StorageTransport};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -246,7 +245,7 @@ async fn bridge_speaks_the_streamlit_protocol_and_delivers_news_from_other_tabs(
     let (k, t) = entry("br", "zoom", "4", 1_000, "earlier");
     other.set_item(&k, &t).unwrap();
 
-    tabsync::bridge::start();
+    let mounted = tabsync::bridge::mount_iframe().expect("a window");
     until("componentReady", || {
         !inbox.of_type("streamlit:componentReady").is_empty()
     })
@@ -325,7 +324,7 @@ async fn bridge_speaks_the_streamlit_protocol_and_delivers_news_from_other_tabs(
     assert_eq!(last["acks"]["zoom"], "me.1");
     assert_eq!(last["ignored"], 1);
 
-    tabsync::bridge::stop();
+    drop(mounted);
 }
 
 #[wasm_bindgen_test]
@@ -347,7 +346,7 @@ async fn web_locks_run_critical_sections_one_after_another() {
 async fn bridge_refuses_a_stale_edit_under_reject_and_reports_the_conflict() {
     let inbox = ParentInbox::open();
     let other = other_document_storage();
-    tabsync::bridge::start();
+    let mounted = tabsync::bridge::mount_iframe().expect("a window");
     let base = Stamp::new(1_000, 0, "first");
     let (k, t) = entry("rj", "zoom", "1", base.wall, "first");
     other.set_item(&k, &t).unwrap();
@@ -380,7 +379,7 @@ async fn bridge_refuses_a_stale_edit_under_reject_and_reports_the_conflict() {
         serde_json::json!(7),
         "the refused edit was not written"
     );
-    tabsync::bridge::stop();
+    drop(mounted);
 }
 
 #[wasm_bindgen_test]
@@ -389,7 +388,7 @@ async fn after_another_script_clears_storage_the_bridge_writes_its_values_back()
     let other = other_document_storage();
     let (k, t) = entry("cl", "zoom", "6", 1_000, "first");
     other.set_item(&k, &t).unwrap();
-    tabsync::bridge::start();
+    let mounted = tabsync::bridge::mount_iframe().expect("a window");
     post_render(r#"{"v":2,"ns":"cl","tab":"me","keys":["zoom"],"edits":{}}"#);
     until("initial delivery", || inbox.values().len() == 1).await;
 
@@ -403,7 +402,7 @@ async fn after_another_script_clears_storage_the_bridge_writes_its_values_back()
         1,
         "a clear makes no delivery (no rerun)"
     );
-    tabsync::bridge::stop();
+    drop(mounted);
 }
 
 #[wasm_bindgen_test]
@@ -411,7 +410,7 @@ async fn a_full_storage_degrades_the_writer_which_recovers_once_space_is_freed()
     let inbox = ParentInbox::open();
     let other = other_document_storage();
     other.clear().unwrap();
-    tabsync::bridge::start();
+    let mounted = tabsync::bridge::mount_iframe().expect("a window");
     post_render(r#"{"v":2,"ns":"qt","tab":"me","keys":["zoom"],"edits":{}}"#);
     until("initial delivery", || inbox.values().len() == 1).await;
 
@@ -460,7 +459,7 @@ async fn a_full_storage_degrades_the_writer_which_recovers_once_space_is_freed()
         "the value reached storage after all"
     );
     other.clear().unwrap();
-    tabsync::bridge::stop();
+    drop(mounted);
 }
 
 #[wasm_bindgen_test]
@@ -538,7 +537,7 @@ async fn under_reject_an_edit_whose_lock_is_refused_is_still_written_and_the_fai
         PatchedLocks::install("() => Promise.reject(new DOMException('denied', 'AbortError'))");
     let inbox = ParentInbox::open();
     let other = other_document_storage();
-    tabsync::bridge::start();
+    let mounted = tabsync::bridge::mount_iframe().expect("a window");
     post_render(r#"{"v":2,"ns":"lk","tab":"me","keys":["zoom"],"edits":{},"conflict":"reject"}"#);
     until("initial delivery", || inbox.values().len() == 1).await;
     post_render(
@@ -560,7 +559,7 @@ async fn under_reject_an_edit_whose_lock_is_refused_is_still_written_and_the_fai
     })
     .await;
     assert_eq!(inbox.values().last().unwrap()["acks"]["zoom"], "me.1");
-    tabsync::bridge::stop();
+    drop(mounted);
 }
 
 #[wasm_bindgen_test]
@@ -578,7 +577,7 @@ fn a_failed_broadcast_is_reported_as_a_channel_failure_not_a_post_to_the_parent(
 #[wasm_bindgen_test]
 async fn render_args_the_module_cannot_read_are_reported_with_status_blocked() {
     let inbox = ParentInbox::open();
-    tabsync::bridge::start();
+    let mounted = tabsync::bridge::mount_iframe().expect("a window");
     for (args, says) in [
         (
             r#"{"v":2,"ns":"ok","tab":"me","keys":5}"#,
@@ -614,5 +613,90 @@ async fn render_args_the_module_cannot_read_are_reported_with_status_blocked() {
         (Some("ok"), Some("live"))
     );
     assert!(last.get("error").is_none(), "{last}");
-    tabsync::bridge::stop();
+    drop(mounted);
+}
+
+/// The deliveries a v2 instance hands to Streamlit, collected from its callback.
+struct ModuleInbox {
+    got: Rc<RefCell<Vec<serde_json::Value>>>,
+    callback: wasm_bindgen::closure::Closure<dyn FnMut(JsValue)>,
+}
+
+impl ModuleInbox {
+    fn new() -> Self {
+        let got: Rc<RefCell<Vec<serde_json::Value>>> = Rc::default();
+        let sink = got.clone();
+        let callback = wasm_bindgen::closure::Closure::wrap(Box::new(move |value: JsValue| {
+            let text: String = JSON::stringify(&value).unwrap().into();
+            sink.borrow_mut().push(serde_json::from_str(&text).unwrap());
+        }) as Box<dyn FnMut(JsValue)>);
+        ModuleInbox { got, callback }
+    }
+
+    fn function(&self) -> js_sys::Function {
+        self.callback
+            .as_ref()
+            .unchecked_ref::<js_sys::Function>()
+            .clone()
+    }
+
+    fn values(&self) -> Vec<serde_json::Value> {
+        self.got.borrow().clone()
+    }
+}
+
+fn args(json: &str) -> JsValue {
+    JSON::parse(json).unwrap()
+}
+
+#[wasm_bindgen_test]
+async fn two_module_instances_in_one_document_hear_each_others_writes() {
+    // One document, no storage event between its own instances: the local bus carries them.
+    let (a_inbox, b_inbox) = (ModuleInbox::new(), ModuleInbox::new());
+    let a = tabsync::bridge::mount_module(a_inbox.function());
+    let b = tabsync::bridge::mount_module(b_inbox.function());
+    assert!(tabsync::bridge::local_bus::members() >= 2);
+    a.render(args(
+        r#"{"v":2,"ns":"bus","tab":"ta","keys":["zoom"],"edits":{}}"#,
+    ));
+    b.render(args(
+        r#"{"v":2,"ns":"bus","tab":"tb","keys":["zoom"],"edits":{}}"#,
+    ));
+    until("both start", || {
+        a_inbox.values().len() == 1 && b_inbox.values().len() == 1
+    })
+    .await;
+    a.render(args(
+        r#"{"v":2,"ns":"bus","tab":"ta","keys":["zoom"],"edits":{"zoom":{"id":"ta.1","t":"11"}}}"#,
+    ));
+    until("B hears A's write", || {
+        b_inbox
+            .values()
+            .last()
+            .is_some_and(|d| d["values"]["zoom"]["t"] == "11")
+    })
+    .await;
+    assert_eq!(
+        a_inbox.values().len(),
+        1,
+        "the writer gets no delivery of its own write"
+    );
+
+    // A freed instance hears nothing more and delivers nothing more.
+    drop(b);
+    let before = b_inbox.values().len();
+    a.render(args(
+        r#"{"v":2,"ns":"bus","tab":"ta","keys":["zoom"],"edits":{"zoom":{"id":"ta.2","t":"12"}}}"#,
+    ));
+    let stored = web_sys::window().unwrap().local_storage().unwrap().unwrap();
+    until("A's second write", || {
+        stored
+            .get_item("tabsync:v1:bus:zoom")
+            .unwrap()
+            .is_some_and(|t| t.contains(r#""v":12"#))
+    })
+    .await;
+    TimeoutFuture::new(50).await; // a delivery to a freed instance would come from a timer
+    assert_eq!(b_inbox.values().len(), before);
+    drop(a);
 }

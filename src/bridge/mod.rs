@@ -1,10 +1,18 @@
-//! Wires the browser to the engine: render args and `storage` events in, storage writes and
-//! Streamlit deliveries out.
+//! One bridge per mounted component instance: transport events and render args in,
+//! transport writes and host deliveries out, with the engine deciding everything between.
+//!
+//! The bridge holds a [`Transport`] and a [`Host`] behind their interfaces and knows neither
+//! kind. Entry points for the two Streamlit hosts are in [`entry`]; instances mounted in one
+//! document (several v2 components in one page) hear each other's writes through
+//! [`local_bus`], since a document gets no `storage` event for its own writes.
 //!
 //! Deliveries are paced: the first news after a quiet spell is posted at once, and news that
 //! arrives within [`MIN_DELIVERY_GAP_MS`] of the previous delivery is coalesced into one
 //! delivery at the end of the gap, carrying the newest value of each key. A burst of N writes
 //! over T ms thus costs the receiving tab at most `1 + T / MIN_DELIVERY_GAP_MS` reruns.
+
+pub mod entry;
+pub mod local_bus;
 
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
@@ -13,12 +21,12 @@ use gloo_events::EventListener;
 use gloo_timers::callback::Timeout;
 use wasm_bindgen::prelude::*;
 
-use crate::browser::{
-    now_ms, random_id, AckMemo, ChannelMessage, ChannelTransport, StorageChange, StorageTransport,
-    WebLocks,
-};
+use crate::browser::{now_ms, random_id, AckMemo, WebLocks};
 use crate::core::{ArgsError, Effect, Engine, PendingEdit, RenderArgs};
-use crate::host::StreamlitHost;
+use crate::host::Host;
+use crate::transport::{self, StorageChange, Transport, TransportEvent};
+
+pub use entry::{mount_iframe, mount_module, Mounted};
 
 /// Smallest time between two deliveries to Streamlit, in ms (each delivery is one rerun).
 pub const MIN_DELIVERY_GAP_MS: u32 = 100;
@@ -28,11 +36,11 @@ pub const RETRY_MS: u32 = 1_000;
 
 /// One running bridge. Dropping it removes every listener and cancels any pending delivery.
 pub struct Bridge {
+    /// This instance's id on the document's [`local_bus`].
+    id: u64,
     engine: Engine,
-    host: StreamlitHost,
-    storage: Option<StorageTransport>,
-    /// The fallback transport, open only when `storage` is not.
-    channel: Option<ChannelTransport>,
+    host: Box<dyn Host>,
+    transport: Option<Box<dyn Transport>>,
     memo: Option<AckMemo>,
     locks: Option<Rc<WebLocks>>,
     listeners: Vec<EventListener>,
@@ -42,30 +50,8 @@ pub struct Bridge {
     this: Weak<RefCell<Bridge>>,
 }
 
-thread_local! {
-    static RUNNING: RefCell<Option<Rc<RefCell<Bridge>>>> = const { RefCell::new(None) };
-}
-
-/// Starts the bridge in this frame: listens for render messages and `storage` events and
-/// tells Streamlit the component is ready. Calling it again restarts it.
-#[wasm_bindgen]
-pub fn start() {
-    #[cfg(feature = "panic-hook")]
-    console_error_panic_hook::set_once();
-    stop();
-    if let Some(bridge) = Bridge::start() {
-        RUNNING.with(|running| *running.borrow_mut() = Some(bridge));
-    }
-}
-
-/// Stops the bridge: removes its listeners. Harmless when it is not running.
-#[wasm_bindgen]
-pub fn stop() {
-    let old = RUNNING.with(|running| running.borrow_mut().take());
-    drop(old);
-}
-
-fn with_bridge(weak: &Weak<RefCell<Bridge>>, f: impl FnOnce(&mut Bridge)) {
+/// Runs `f` on the bridge behind `weak`, unless it is gone or busy (a re-entrant call).
+pub(crate) fn with_bridge(weak: &Weak<RefCell<Bridge>>, f: impl FnOnce(&mut Bridge)) {
     if let Some(bridge) = weak.upgrade() {
         if let Ok(mut bridge) = bridge.try_borrow_mut() {
             f(&mut bridge);
@@ -74,36 +60,23 @@ fn with_bridge(weak: &Weak<RefCell<Bridge>>, f: impl FnOnce(&mut Bridge)) {
 }
 
 impl Bridge {
-    fn start() -> Option<Rc<RefCell<Bridge>>> {
-        let host = StreamlitHost::connect()?;
+    /// Starts a bridge reporting to `host`: picks the transport, listens to it and to the
+    /// page being shown again, and joins the document's [`local_bus`]. Render args are fed
+    /// with [`Bridge::render`] by the entry point.
+    pub(crate) fn mount(host: Box<dyn Host>) -> Rc<RefCell<Bridge>> {
         let mut engine = Engine::new(random_id());
-        let mut channel = None;
-        let storage = match StorageTransport::open() {
-            Ok(storage) => Some(storage),
-            Err(err) => {
-                // Without storage the open tabs can still talk; only if that fails too does
-                // the tab work on its own.
-                match ChannelTransport::open() {
-                    Ok(opened) => {
-                        let mut reason = err.to_string();
-                        reason.push_str(
-                            "; syncing live between open tabs over BroadcastChannel, \
-                             nothing persists",
-                        );
-                        engine.storage_replaced(&reason);
-                        channel = Some(opened);
-                    }
-                    Err(_) => engine.storage_blocked(&err.to_string()),
-                }
-                None
-            }
-        };
+        let choice = transport::choose();
+        match (&choice.transport, &choice.fallback_reason) {
+            (Some(_), Some(reason)) => engine.storage_replaced(reason),
+            (None, Some(reason)) => engine.storage_blocked(reason),
+            _ => {}
+        }
         let bridge = Rc::new_cyclic(|this| {
             RefCell::new(Bridge {
+                id: 0,
                 engine,
-                host: host.clone(),
-                storage,
-                channel,
+                host,
+                transport: choice.transport,
                 memo: None,
                 locks: WebLocks::open().map(Rc::new),
                 listeners: Vec::new(),
@@ -115,22 +88,11 @@ impl Bridge {
         });
         let weak = Rc::downgrade(&bridge);
         let mut listeners = Vec::new();
-        let on_render = weak.clone();
-        listeners.extend(host.on_render(move |args| with_bridge(&on_render, |b| b.render(args))));
-        if let Some(storage) = bridge.borrow().storage.as_ref() {
-            let on_change = weak.clone();
-            listeners.extend(
-                storage
-                    .listen(move |change| with_bridge(&on_change, |b| b.storage_changed(change))),
-            );
-        }
-        if let Some(channel) = bridge.borrow().channel.as_ref() {
-            let on_message = weak.clone();
-            listeners.push(
-                channel.listen(move |message| {
-                    with_bridge(&on_message, |b| b.channel_message(message))
-                }),
-            );
+        if let Some(transport) = bridge.borrow().transport.as_ref() {
+            let on_event = weak.clone();
+            listeners.extend(transport.listen(Box::new(move |event| {
+                with_bridge(&on_event, |b| b.transport_event(event))
+            })));
         }
         if let Some(window) = web_sys::window() {
             // A tab restored from the back/forward cache, or shown again, missed events while
@@ -142,13 +104,16 @@ impl Bridge {
                 }));
             }
         }
-        bridge.borrow_mut().listeners = listeners;
-        let _ = host.ready();
-        let _ = host.set_frame_height(0);
-        Some(bridge)
+        let id = local_bus::join(&weak);
+        let mut this = bridge.borrow_mut();
+        this.listeners = listeners;
+        this.id = id;
+        drop(this);
+        bridge
     }
 
-    fn render(&mut self, args: JsValue) {
+    /// Takes new render args (the entry point calls it for each render).
+    pub(crate) fn render(&mut self, args: JsValue) {
         let args = match serde_wasm_bindgen::from_value::<RenderArgs>(args) {
             Ok(args) => args,
             Err(err) => {
@@ -209,9 +174,9 @@ impl Bridge {
 
     fn commit(&mut self, pending: PendingEdit) {
         let stored = self
-            .storage
+            .transport
             .as_ref()
-            .and_then(|s| s.read(&pending.storage_key));
+            .and_then(|t| t.read(&pending.storage_key));
         let effect = self.engine.commit(pending, stored.as_deref(), now_ms());
         self.carry_out(effect.into_iter().collect());
         // Saved after each commit, written or refused: a re-created iframe must not redo it.
@@ -222,26 +187,22 @@ impl Bridge {
     }
 
     fn carry_out(&mut self, effects: Vec<Effect>) {
-        if let Some(channel) = &self.channel {
-            // No storage: writes go to the open tabs; expired entries just stay unsent.
-            for effect in effects {
-                if let Effect::Write { key, text } = effect {
-                    match channel.send_entry(&key, &text) {
-                        Ok(()) => self.engine.write_succeeded(&key),
-                        Err(err) => self.engine.write_failed(&key, &err.to_string()),
-                    }
-                }
-            }
+        let Some(transport) = &self.transport else {
             return;
-        }
-        let Some(storage) = &self.storage else { return };
+        };
         for effect in effects {
             match effect {
-                Effect::Write { key, text } => match storage.write(&key, &text) {
-                    Ok(()) => self.engine.write_succeeded(&key),
+                Effect::Write { key, text } => match transport.write(&key, &text) {
+                    Ok(()) => {
+                        self.engine.write_succeeded(&key);
+                        local_bus::announce(self.id, Some(key), Some(text));
+                    }
                     Err(err) => self.engine.write_failed(&key, &err.to_string()),
                 },
-                Effect::Remove { key } => storage.remove(&key),
+                Effect::Remove { key } => {
+                    transport.remove(&key);
+                    local_bus::announce(self.id, Some(key), None);
+                }
             }
         }
         self.schedule_retry();
@@ -272,7 +233,7 @@ impl Bridge {
         self.schedule_delivery();
     }
 
-    fn storage_changed(&mut self, change: StorageChange) {
+    pub(crate) fn storage_changed(&mut self, change: StorageChange) {
         if !change.well_formed {
             // Only entries of our namespace count, like every other ignored entry.
             let ours = self
@@ -296,11 +257,11 @@ impl Bridge {
         self.schedule_delivery();
     }
 
-    /// A message from another tab over the fallback channel.
-    fn channel_message(&mut self, message: ChannelMessage) {
-        match message {
-            ChannelMessage::Entry(change) => self.storage_changed(change),
-            ChannelMessage::Hello { prefix } => {
+    /// Something another tab, another instance of this document, or another script did.
+    pub(crate) fn transport_event(&mut self, event: TransportEvent) {
+        match event {
+            TransportEvent::Changed(change) => self.storage_changed(change),
+            TransportEvent::PeerAsks { prefix } => {
                 if self.engine.namespace_prefix() == Some(prefix.as_str()) {
                     let entries = self.engine.entries_to_share(now_ms());
                     self.carry_out(entries);
@@ -310,18 +271,13 @@ impl Bridge {
     }
 
     fn reread(&mut self) {
-        if let (Some(channel), Some(prefix)) = (&self.channel, self.engine.namespace_prefix()) {
-            // Nothing stored to read: ask the open tabs instead (their answers arrive as
-            // entries, like storage events).
-            let _ = channel.send_hello(prefix);
-            return;
-        }
-        let (Some(storage), Some(prefix)) = (&self.storage, self.engine.namespace_prefix()) else {
+        let (Some(transport), Some(prefix)) = (&self.transport, self.engine.namespace_prefix())
+        else {
             return;
         };
         let now = now_ms();
         let mut repairs = Vec::new();
-        for (key, text) in storage.entries_with_prefix(prefix) {
+        for (key, text) in transport.catch_up(prefix) {
             match text {
                 Some(text) => repairs.extend(self.engine.load(&key, &text, now)),
                 None => self.engine.count_ignored(),
@@ -363,7 +319,10 @@ impl Bridge {
             return;
         };
         if let Ok(value) = js_sys::JSON::parse(&text) {
-            let _ = self.host.set_value(&value);
+            if let Err(err) = self.host.deliver(&value) {
+                // Reported with the next delivery that gets through.
+                self.engine.note(&err.to_string());
+            }
             self.last_delivery_ms = Some(now_ms());
         }
     }

@@ -1,19 +1,16 @@
-//! Thin RAII wrappers over the browser APIs the bridge uses, one module per API.
+//! Thin RAII wrappers over the browser APIs the bridge uses besides its transports (see
+//! [`crate::transport`]) and hosts (see [`crate::host`]), one module per API.
 //!
 //! Every browser failure comes back as a [`BrowserError`] value; nothing here panics on what
 //! the browser, the user or another tab controls.
 
-pub mod channel;
 pub mod error;
 pub mod locks;
 pub mod memo;
-pub mod storage;
 
-pub use channel::{ChannelMessage, ChannelTransport};
 pub use error::BrowserError;
 pub use locks::WebLocks;
 pub use memo::AckMemo;
-pub use storage::{StorageChange, StorageTransport};
 
 /// Milliseconds since the Unix epoch from `Date.now()`, clamped to a non-negative integer.
 pub fn now_ms() -> u64 {

@@ -10,11 +10,12 @@ use js_sys::{Object, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{MessageEvent, Window};
 
-use crate::browser::error::{describe, BrowserError};
+use super::{Host, HostError};
+use crate::js_error::describe;
 
 /// The parent Streamlit page of this component iframe.
 #[derive(Debug, Clone)]
-pub struct StreamlitHost {
+pub struct IframeHost {
     parent: Window,
 }
 
@@ -23,43 +24,35 @@ fn set(target: &Object, key: &str, value: &JsValue) {
     let _ = Reflect::set(target, &JsValue::from_str(key), value);
 }
 
-impl StreamlitHost {
+impl IframeHost {
     /// The host of this frame (its parent window; a top-level page is its own parent).
     pub fn connect() -> Option<Self> {
         let window = web_sys::window()?;
         let parent = window.parent().ok().flatten().unwrap_or(window);
-        Some(StreamlitHost { parent })
+        Some(IframeHost { parent })
     }
 
-    fn post(&self, kind: &str, fill: impl FnOnce(&Object)) -> Result<(), BrowserError> {
+    fn post(&self, kind: &str, fill: impl FnOnce(&Object)) -> Result<(), HostError> {
         let message = Object::new();
         set(&message, "isStreamlitMessage", &JsValue::TRUE);
         set(&message, "type", &JsValue::from_str(kind));
         fill(&message);
         self.parent
             .post_message(&message, "*")
-            .map_err(|e| BrowserError::PostFailed(describe(&e)))
+            .map_err(|e| HostError::PostFailed(describe(&e)))
     }
 
     /// Tells Streamlit the component is ready for render messages.
-    pub fn ready(&self) -> Result<(), BrowserError> {
+    pub fn ready(&self) -> Result<(), HostError> {
         self.post("streamlit:componentReady", |m| {
             set(m, "apiVersion", &JsValue::from(1))
         })
     }
 
     /// Sets the iframe's height in pixels (0 keeps the component invisible).
-    pub fn set_frame_height(&self, height: u32) -> Result<(), BrowserError> {
+    pub fn set_frame_height(&self, height: u32) -> Result<(), HostError> {
         self.post("streamlit:setFrameHeight", |m| {
             set(m, "height", &JsValue::from(height))
-        })
-    }
-
-    /// Sets the component's value, which reruns the tab's script with it.
-    pub fn set_value(&self, value: &JsValue) -> Result<(), BrowserError> {
-        self.post("streamlit:setComponentValue", |m| {
-            set(m, "value", value);
-            set(m, "dataType", &JsValue::from_str("json"));
         })
     }
 
@@ -93,5 +86,16 @@ impl StreamlitHost {
                 on_render(args);
             }
         }))
+    }
+}
+
+impl Host for IframeHost {
+    /// Sets the component's value (`streamlit:setComponentValue`), which reruns the tab's
+    /// script with it.
+    fn deliver(&self, delivery: &JsValue) -> Result<(), HostError> {
+        self.post("streamlit:setComponentValue", |m| {
+            set(m, "value", delivery);
+            set(m, "dataType", &JsValue::from_str("json"));
+        })
     }
 }

@@ -11,8 +11,8 @@ use js_sys::{Object, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{BroadcastChannel, MessageEvent};
 
-use super::error::{describe, BrowserError};
 use super::storage::{checked_text, StorageChange};
+use crate::browser::error::{describe, BrowserError};
 
 /// Name of the channel every tab of the origin joins.
 pub const CHANNEL_NAME: &str = "tabsync:v1";
@@ -124,5 +124,38 @@ impl ChannelTransport {
 impl Drop for ChannelTransport {
     fn drop(&mut self) {
         self.close();
+    }
+}
+
+impl super::Transport for ChannelTransport {
+    fn persistent(&self) -> bool {
+        false
+    }
+
+    fn catch_up(&self, prefix: &str) -> Vec<(String, Option<String>)> {
+        // Nothing stored to read: ask the open tabs (their answers arrive as entries).
+        let _ = self.send_hello(prefix);
+        Vec::new()
+    }
+
+    fn read(&self, _key: &str) -> Option<String> {
+        None
+    }
+
+    fn write(&self, key: &str, text: &str) -> Result<(), BrowserError> {
+        self.send_entry(key, text)
+    }
+
+    fn remove(&self, _key: &str) {
+        // Nothing persists: an expired entry just stays unsent.
+    }
+
+    fn listen(&self, mut on_event: Box<dyn FnMut(super::TransportEvent)>) -> Vec<EventListener> {
+        vec![ChannelTransport::listen(self, move |message| {
+            on_event(match message {
+                ChannelMessage::Entry(change) => super::TransportEvent::Changed(change),
+                ChannelMessage::Hello { prefix } => super::TransportEvent::PeerAsks { prefix },
+            })
+        })]
     }
 }

@@ -5,7 +5,7 @@ use js_sys::JsString;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Storage, StorageEvent};
 
-use super::error::{describe, BrowserError};
+use crate::browser::error::{describe, BrowserError};
 
 const PROBE_KEY: &str = "tabsync:probe";
 
@@ -127,5 +127,35 @@ impl StorageTransport {
                 well_formed,
             });
         }))
+    }
+}
+
+impl super::Transport for StorageTransport {
+    fn persistent(&self) -> bool {
+        true
+    }
+
+    fn catch_up(&self, prefix: &str) -> Vec<(String, Option<String>)> {
+        self.entries_with_prefix(prefix)
+    }
+
+    fn read(&self, key: &str) -> Option<String> {
+        StorageTransport::read(self, key)
+    }
+
+    fn write(&self, key: &str, text: &str) -> Result<(), BrowserError> {
+        StorageTransport::write(self, key, text)
+    }
+
+    fn remove(&self, key: &str) {
+        StorageTransport::remove(self, key)
+    }
+
+    fn listen(&self, mut on_event: Box<dyn FnMut(super::TransportEvent)>) -> Vec<EventListener> {
+        StorageTransport::listen(self, move |change| {
+            on_event(super::TransportEvent::Changed(change))
+        })
+        .into_iter()
+        .collect()
     }
 }

@@ -1,0 +1,95 @@
+//! How entries travel between tabs, behind one interface.
+//!
+//! A [`Transport`] carries stored-entry texts under storage keys, and reports what other tabs
+//! (or other scripts of the origin) did as [`TransportEvent`]s, which the engine checks like
+//! any untrusted input. [`choose`] picks the first one that works here, in the spirit of
+//! pubkey/broadcast-channel's method chooser:
+//!
+//! 1. [`StorageTransport`]: `localStorage` and its `storage` event; persistent.
+//! 2. [`ChannelTransport`]: `BroadcastChannel`, when storage is denied; live between the open
+//!    tabs only.
+//!
+//! The bridge holds a `Box<dyn Transport>` and never asks which one it is: what differs (a
+//! catch-up that reads storage or asks the open tabs, whether anything persists) is a method.
+
+pub mod channel;
+pub mod storage;
+
+use gloo_events::EventListener;
+
+use crate::browser::BrowserError;
+
+pub use channel::{ChannelMessage, ChannelTransport};
+pub use storage::{StorageChange, StorageTransport};
+
+/// Something another tab (or script of the origin) did, as a transport reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TransportEvent {
+    /// An entry was written, removed, or everything was cleared (`key` is `None`).
+    Changed(StorageChange),
+    /// A tab that just joined asks for every entry under `prefix` (transports without
+    /// persistence only: the open tabs are the only memory).
+    PeerAsks {
+        /// The storage-key prefix of the asker's namespace.
+        prefix: String,
+    },
+}
+
+/// One way of carrying entries between the tabs of a browser.
+pub trait Transport {
+    /// Whether entries outlive the open tabs (a tab opened later can read them).
+    fn persistent(&self) -> bool;
+
+    /// Starts a catch-up on the namespace under `prefix`: returns the entries it can read
+    /// now, as (storage key, text; `None` when the text is not valid UTF-16); a transport
+    /// without memory asks the open tabs instead, whose answers arrive as events.
+    fn catch_up(&self, prefix: &str) -> Vec<(String, Option<String>)>;
+
+    /// The text now under `key`, read for a compare-and-set (`None`: none, or no memory).
+    fn read(&self, key: &str) -> Option<String>;
+
+    /// Writes (or sends) `text` under `key`.
+    fn write(&self, key: &str, text: &str) -> Result<(), BrowserError>;
+
+    /// Removes the expired entry under `key` (nothing to do without memory).
+    fn remove(&self, key: &str);
+
+    /// Reports every event to `on_event` until the returned listeners are dropped.
+    fn listen(&self, on_event: Box<dyn FnMut(TransportEvent)>) -> Vec<EventListener>;
+}
+
+/// What [`choose`] found.
+pub struct Choice {
+    /// The transport to use, if any works.
+    pub transport: Option<Box<dyn Transport>>,
+    /// Why the preferred transport is not in use, when it is not.
+    pub fallback_reason: Option<String>,
+}
+
+/// The first transport that works here: `localStorage`, else `BroadcastChannel`, else none.
+pub fn choose() -> Choice {
+    match StorageTransport::open() {
+        Ok(storage) => Choice {
+            transport: Some(Box::new(storage)),
+            fallback_reason: None,
+        },
+        Err(storage_err) => {
+            let mut reason = storage_err.to_string();
+            match ChannelTransport::open() {
+                Ok(channel) => {
+                    reason.push_str(
+                        "; syncing live between open tabs over BroadcastChannel, nothing persists",
+                    );
+                    Choice {
+                        transport: Some(Box::new(channel)),
+                        fallback_reason: Some(reason),
+                    }
+                }
+                Err(_) => Choice {
+                    transport: None,
+                    fallback_reason: Some(reason),
+                },
+            }
+        }
+    }
+}
