@@ -14,7 +14,7 @@ DEMO_PORT  ?= 8501
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
 .PHONY: help setup setup-rust setup-browser setup-node setup-python build demo test \
-        test-rust test-wasm test-python test-floor test-e2e test-wheel lint bench fuzz clean
+        test-rust test-wasm test-python test-floor test-floor-e2e test-e2e test-wheel lint bench fuzz clean
 
 help:
 	@echo "make demo   - install what is missing, build, serve examples/dashboard.py on :$(DEMO_PORT)"
@@ -58,8 +58,9 @@ build: setup-rust setup-node
 	  --enable-bulk-memory --enable-nontrapping-float-to-int \
 	  --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue \
 	  $(PKG)/tabsync_bg.wasm -o $(PKG)/tabsync_bg.wasm
-	@echo "==> vite build -> $(BUILD_DIR)"
+	@echo "==> vite build -> $(BUILD_DIR) (v1: index.html; v2: tabsync-v2-*.js)"
 	cd frontend && node_modules/.bin/vite build --logLevel warn
+	cd frontend && node_modules/.bin/vite build --mode v2 --logLevel warn
 	@scripts/bundle-size.sh $(BUILD_DIR)
 
 demo: setup build setup-python
@@ -67,7 +68,7 @@ demo: setup build setup-python
 	$(VENV)/bin/streamlit run examples/dashboard.py --server.port $(DEMO_PORT) \
 	  --server.headless true --browser.gatherUsageStats false
 
-test: setup build lint test-rust test-wasm test-python test-floor test-wheel test-e2e
+test: setup build lint test-rust test-wasm test-python test-floor test-wheel test-e2e test-floor-e2e
 	@echo "==> all test layers passed"
 
 lint: setup-rust
@@ -96,20 +97,31 @@ test-floor: $(FLOOR_VENV)/.installed
 	@echo "==> Python unit tests against the Streamlit floor ($(FLOOR_STREAMLIT))"
 	$(FLOOR_VENV)/bin/python -m pytest tests/python -q
 
-$(FLOOR_VENV)/.installed: requirements-dev.txt streamlit_component/pyproject.toml
+$(FLOOR_VENV)/.installed: requirements-dev.txt streamlit_component/pyproject.toml Makefile
 	@echo "==> virtual environment $(FLOOR_VENV) with streamlit==$(FLOOR_STREAMLIT)"
 	@test -x $(FLOOR_VENV)/bin/python || python3 -m venv $(FLOOR_VENV)
 	$(FLOOR_VENV)/bin/python -m pip install --quiet "streamlit==$(FLOOR_STREAMLIT)" \
-	  $$(grep -E '^(pytest|pydantic)==' requirements-dev.txt) -e ./streamlit_component
+	  $$(grep -E '^(pytest|pydantic|playwright)==' requirements-dev.txt) -e ./streamlit_component
 	@touch $@
+
+# The end-to-end suite on the floor, where Streamlit has only the v1 host.
+test-floor-e2e: $(FLOOR_VENV)/.installed setup-browser build
+	@echo "==> end-to-end tests, v1 host on the Streamlit floor ($(FLOOR_STREAMLIT))"
+	TABSYNC_HOST=v1 $(FLOOR_VENV)/bin/python -m pytest tests/e2e -q -p no:cacheprovider
 
 test-wheel: setup-python build
 	@echo "==> wheel: build it, install it into a clean virtual environment, import the frontend"
 	@scripts/check-wheel.sh $(PY)
 
+# The whole suite once per Streamlit host (v2: the component module in the page; v1: the
+# component iframe), both on the newest Streamlit.
+E2E_HOSTS ?= v2 v1
+
 test-e2e: setup-python setup-browser build
-	@echo "==> end-to-end tests (real Streamlit server, several tabs of headless Chromium)"
-	$(PY) -m pytest tests/e2e -q
+	@for host in $(E2E_HOSTS); do \
+	  echo "==> end-to-end tests, $$host host (real Streamlit server, tabs of headless Chromium)"; \
+	  TABSYNC_HOST=$$host $(PY) -m pytest tests/e2e -q -p no:cacheprovider || exit 1; \
+	done
 
 bench: setup-python setup-browser build
 	@echo "==> benchmarks (real Streamlit server, headless Chromium) -> bench/results.json"

@@ -1,11 +1,14 @@
-// Bundles index.html, the JS that starts the bridge and the wasm-bindgen output (pkg/, made by
-// `make build`) into the Python package, where Streamlit serves it from the app's own origin.
+// Bundles both hosts' entry points and the wasm-bindgen output (pkg/, made by `make build`)
+// into the Python package, where Streamlit serves them from the app's own origin:
 //
-// Start-up is three requests in a row unless told otherwise (HTML, then JS, then .wasm), and
-// Streamlit serves component files without cache lifetimes, so every page load pays them.
-// The plugin below inlines the JS into index.html and preloads the .wasm from the HTML head,
-// so the .wasm download starts with the first parse. All files sit in one folder, so the
-// glue's `new URL(..., import.meta.url)` resolves the same from the inlined module.
+// * v1 (`vite build`): index.html with main.js inlined and the .wasm preloaded from the
+//   HTML head, so the .wasm download starts with the first parse (Streamlit serves
+//   component files without cache lifetimes, so every page load pays each request).
+// * v2 (`vite build --mode v2`): one ES module, tabsync-v2-<hash>.js, that Streamlit imports
+//   into the app page; it fetches the same .wasm (same content, same hashed name).
+//
+// Two builds rather than two inputs of one: with two entries Rollup would move the shared
+// glue into a third file, one more request for each host.
 import { defineConfig } from "vite";
 
 function inlineEntryAndPreloadWasm() {
@@ -34,16 +37,32 @@ function inlineEntryAndPreloadWasm() {
   };
 }
 
-export default defineConfig({
-  base: "./",
-  plugins: [inlineEntryAndPreloadWasm()],
-  build: {
-    outDir: "../streamlit_component/streamlit_tabsync/frontend",
-    emptyOutDir: true,
-    assetsDir: "",
-    assetsInlineLimit: 0,
-    target: "es2020",
-    modulePreload: false,
-    reportCompressedSize: false,
-  },
-});
+const common = {
+  outDir: "../streamlit_component/streamlit_tabsync/frontend",
+  assetsDir: "",
+  assetsInlineLimit: 0,
+  target: "es2020",
+  modulePreload: false,
+  reportCompressedSize: false,
+};
+
+export default defineConfig(({ mode }) =>
+  mode === "v2"
+    ? {
+        base: "./",
+        build: {
+          ...common,
+          emptyOutDir: false,
+          rollupOptions: {
+            input: "v2.js",
+            preserveEntrySignatures: "strict",
+            output: { format: "es", entryFileNames: "tabsync-v2-[hash].js" },
+          },
+        },
+      }
+    : {
+        base: "./",
+        plugins: [inlineEntryAndPreloadWasm()],
+        build: { ...common, emptyOutDir: true },
+      },
+);

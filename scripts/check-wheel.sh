@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the wheel and installs it into a fresh virtual environment, then checks that the
-# installed package imports and carries the built frontend (index.html with the JS inlined,
-# and the .wasm it preloads).
+# installed package imports and carries the built frontend of both hosts (v1: index.html with
+# the JS inlined and the .wasm it preloads; v2: the ES module and the inner pyproject.toml
+# that tells Streamlit where its files are).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 py=$1
@@ -25,6 +26,12 @@ assert len(wasm) == 1, files
 assert '<script type="module">' in html, "the glue JS is inlined into index.html"
 assert f'href="./{wasm[0]}"' in html, "index.html preloads the .wasm it ships with"
 assert (pathlib.Path(streamlit_tabsync.__file__).parent / "py.typed").is_file()
+v2 = [n for n in files if n.startswith("tabsync-v2-") and n.endswith(".js")]
+assert len(v2) == 1, files
+inner = pathlib.Path(streamlit_tabsync.__file__).parent / "pyproject.toml"
+assert 'asset_dir = "frontend"' in inner.read_text(encoding="utf-8"), "v2 asset folder declared"
+tests = [n for n in files if "test" in n or n.endswith(".pyc")]
+assert not tests, f"only the frontend belongs there: {tests}"
 print(f"    wheel OK: {len(files)} frontend files installed from {BUILD_DIR.parent.parent.name}")
 PY
 )

@@ -91,3 +91,22 @@ def widgets_changed(keys: Iterable[str]) -> dict[str, bool | None]:
         return out
     except Exception:  # noqa: BLE001 - private API: degrade, never raise in the script
         return {}
+
+
+def hide_css(host: str, key: str) -> str:
+    """A style rule that makes the component of ``key`` take no space (it keeps running).
+
+    Relies on Streamlit's DOM, which no API promises: the v1 iframe's title and the
+    ``stElementContainer`` test id (v1), the ``st-key-<key>`` class of a keyed element (v2).
+    Fallback, if a release changes them: the component shows as an empty element with
+    Streamlit's usual gap (the e2e test ``test_component_takes_no_vertical_space`` fails).
+    """
+    if host == "v1":
+        return (
+            '[data-testid="stElementContainer"]:has(iframe[title='
+            '"streamlit_tabsync._component.tabsync"])'
+            "{position:absolute;width:0;height:0;overflow:hidden;margin:0;padding:0}"
+        )
+    # Streamlit's class for a keyed element: its key with every other character as "-".
+    safe = "".join(c if c.isascii() and (c.isalnum() or c in "_-") else "-" for c in key.strip())
+    return f".st-key-{safe}{{display:none}}"

@@ -1,47 +1,124 @@
-"""Declaration of the Streamlit component that hosts the WASM bridge.
+"""Declarations of the component, one per Streamlit host, and which host a tab uses.
 
-Release mode (the default) serves the frontend built into this package. Setting the
-environment variable ``TABSYNC_DEV_URL`` (for example ``http://localhost:5173``) points the
-component at a running dev server instead, for work on the frontend itself.
+* ``"v2"`` (Streamlit >= 1.51, the default there): ``st.components.v2.component`` runs the
+  ES module ``frontend/tabsync-v2-*.js`` in the app page itself, no iframe.
+* ``"v1"`` (older Streamlit): ``components.v1.declare_component`` serves
+  ``frontend/index.html`` in an iframe of the app's own origin.
+
+``TABSYNC_HOST=v1`` or ``v2`` (environment) forces one, for tests and as an escape hatch.
+Release mode (the default) serves the frontend built into this package; ``TABSYNC_DEV_URL``
+(for example ``http://localhost:5173``) points the v1 component at a dev server instead.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Literal
 
-from .errors import FrontendNotBuiltError
+from .errors import FrontendNotBuiltError, TabSyncError
 
 #: Folder of the built frontend inside the installed package (filled by ``make build``).
 BUILD_DIR = Path(__file__).resolve().parent / "frontend"
 
-_component_func: Callable[..., Any] | None = None
+#: The Streamlit host of the component.
+HostName = Literal["v1", "v2"]
+
+#: Name of the v2 component: ``<distribution>.<name in the inner pyproject.toml>``.
+V2_NAME = "streamlit-tabsync.tabsync"
+
+_v1_func: Callable[..., Any] | None = None
+_v2_func: Callable[..., Any] | None = None
+
+
+def _has_v2() -> bool:
+    try:
+        import streamlit.components.v2  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def chosen_host() -> HostName:
+    """The host this process uses: ``TABSYNC_HOST`` if set, else v2 where Streamlit has it.
+
+    Raises
+    ------
+    TabSyncError
+        If ``TABSYNC_HOST`` is neither ``v1`` nor ``v2``, or asks for v2 on a Streamlit
+        without it (before 1.51).
+    """
+    forced = os.environ.get("TABSYNC_HOST", "").strip().lower()
+    if forced not in ("", "v1", "v2"):
+        raise TabSyncError(f"TABSYNC_HOST must be 'v1' or 'v2', got {forced!r}")
+    if forced == "v2" and not _has_v2():
+        raise TabSyncError("TABSYNC_HOST=v2 needs Streamlit 1.51 or newer")
+    if forced:
+        return forced  # type: ignore[return-value]
+    return "v2" if _has_v2() and not os.environ.get("TABSYNC_DEV_URL") else "v1"
+
+
+def _require_built(pattern: str) -> None:
+    if not any(BUILD_DIR.glob(pattern)):
+        raise FrontendNotBuiltError(
+            f"The tabsync frontend is missing from {BUILD_DIR}. Install a released "
+            f"wheel, or run `make build` in a source checkout."
+        )
 
 
 def component_func() -> Callable[..., Any]:
-    """Return the declared component, declaring it on first use.
-
-    Declaration is deferred to the first ``sync`` call because Streamlit registers components
-    against the running script.
+    """The v1 component, declared on first use (Streamlit registers it with the run).
 
     Raises
     ------
     FrontendNotBuiltError
         If neither a dev server URL is set nor the built frontend is present.
     """
-    global _component_func
-    if _component_func is None:
+    global _v1_func
+    if _v1_func is None:
         import streamlit.components.v1 as components
 
         dev_url = os.environ.get("TABSYNC_DEV_URL")
         if dev_url:
-            _component_func = components.declare_component("tabsync", url=dev_url)
+            _v1_func = components.declare_component("tabsync", url=dev_url)
         else:
-            if not (BUILD_DIR / "index.html").is_file():
-                raise FrontendNotBuiltError(
-                    f"The tabsync frontend is missing from {BUILD_DIR}. Install a released "
-                    f"wheel, or run `make build` in a source checkout."
-                )
-            _component_func = components.declare_component("tabsync", path=str(BUILD_DIR))
-    return _component_func
+            _require_built("index.html")
+            _v1_func = components.declare_component("tabsync", path=str(BUILD_DIR))
+    return _v1_func
+
+
+def _ignore_change() -> None:
+    """The v2 state callback: the value is read where ``sync`` runs, nothing to do here."""
+
+
+def mount(host: HostName, args: Mapping[str, Any], key: str) -> None:
+    """Draw the (invisible) component of one ``sync`` call with its render args.
+
+    Raises
+    ------
+    FrontendNotBuiltError
+        If the built frontend is missing.
+    """
+    if host == "v1":
+        component_func()(**args, key=key, default=None, tab_index=-1)
+        return
+    global _v2_func
+    if _v2_func is None:
+        import streamlit as st
+
+        _require_built("tabsync-v2-*.js")
+        _v2_func = st.components.v2.component(V2_NAME, js="tabsync-v2-*.js")
+    _v2_func(
+        key=key,
+        data=dict(args),
+        default={"delivery": None},
+        on_delivery_change=_ignore_change,
+    )
+
+
+def delivery_in(host: HostName, value: Any) -> Any:
+    """The delivery held in a component's session-state value (``None`` if none)."""
+    if host == "v1":
+        return value
+    return value.get("delivery") if isinstance(value, Mapping) else None

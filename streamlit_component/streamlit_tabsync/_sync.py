@@ -13,7 +13,7 @@ from typing import Any, Literal
 import streamlit as st
 
 from . import _compat
-from ._component import component_func
+from ._component import chosen_host, delivery_in, mount
 from ._state import ChannelState, Conflict
 from ._validate import Validator
 from .errors import TabSyncError, WidgetAlreadyCreatedError
@@ -31,15 +31,6 @@ persistence: :attr:`SyncInfo.error` says which); ``blocked`` when neither storag
 
 _STATE_PREFIX = "_tabsync_state:"
 _CHANNEL_RE = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
-
-# Hides the component's element container: the iframe keeps running but takes no space.
-_HIDE_CSS = (
-    "<style>"
-    '[data-testid="stElementContainer"]:has(iframe[title="streamlit_tabsync._component.tabsync"])'
-    "{position:absolute;width:0;height:0;overflow:hidden;margin:0;padding:0}"
-    "</style>"
-)
-
 
 @dataclass(frozen=True)
 class SyncInfo:
@@ -252,15 +243,12 @@ def sync(
     # edited (the edit is then shared when sync() runs again).
     returned = state.live and state.page is not None and state.page != page
     state.page = page
-    # Streamlit drops the component's value after a run that did not draw it: then sync()
-    # did not look at the previous run(s), whose shown widgets may have been edited, so
-    # whether the browser changed a widget in *this* rerun says nothing about them.
-    looked_last_run = component_key in session
     current = {k: session[k] for k in bound if k in session}
     # A bound key that vanished (page switch, widget not drawn, del) gets the shared value
     # back before its widget is drawn: its widget's default is not an edit.
     restored = state.put_back_vanished(bound, current, page)
-    delivery = session.get(component_key)
+    host = chosen_host()
+    delivery = delivery_in(host, session.get(component_key))
     # A delivery not processed yet means the component requested this rerun, not the user.
     news = isinstance(delivery, dict) and delivery.get("id") != state.last_delivery
     edited, put_back = state.detect_edits(
@@ -269,7 +257,7 @@ def sync(
         _compat.assigned_by_api(bound),
         news=news,
         returned=returned,
-        changed=_compat.widgets_changed(bound) if looked_last_run else None,
+        changed=_compat.widgets_changed(bound),
     )
     restored += put_back
     for item in restored:
@@ -286,13 +274,8 @@ def sync(
         for found in outcome.conflicts:
             on_conflict(found.key, found.mine, found.theirs)
 
-    st.html(_HIDE_CSS)
-    component_func()(
-        **state.render_args(namespace, bound, ttl_ms=ttl_ms, conflict=conflict),
-        key=component_key,
-        default=None,
-        tab_index=-1,
-    )
+    st.html(f"<style>{_compat.hide_css(host, component_key)}</style>")
+    mount(host, state.render_args(namespace, bound, ttl_ms=ttl_ms, conflict=conflict), component_key)
 
     status: SyncStatus = "starting"
     if state.live or state.browser_status == "blocked":
