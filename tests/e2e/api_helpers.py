@@ -14,10 +14,15 @@ from typing import Any
 
 from playwright.sync_api import BrowserContext, Locator, expect
 
-from .harness import COMPONENT_TITLE, POLL_S, StreamlitServer, Tab
-
-#: Streamlit's elements for an exception and for st.error/st.warning/st.info/st.success.
-ERROR_TEST_IDS = ("stException", "stAlert")
+from .harness import (  # noqa: F401 - shared helpers re-exported for the tests
+    POLL_S,
+    StreamlitServer,
+    Tab,
+    component_locator,
+    error_elements,
+    fill_number,
+    text_line,
+)
 
 _FORGE_JS = """([storageKey, channel, key, valueJson, aheadMs]) => {
   const entry = `{"f":1,"ns":${JSON.stringify(channel)},"k":${JSON.stringify(key)},`
@@ -55,19 +60,6 @@ def session_storage(tab: Tab) -> dict[str, str]:
     return tab.page.evaluate("() => Object.fromEntries(Object.entries(sessionStorage))")
 
 
-def error_elements(tab: Tab) -> list[str]:
-    """Texts of every exception or alert element the tab shows (should be none)."""
-    found: list[str] = []
-    for test_id in ERROR_TEST_IDS:
-        found += [f"{test_id}: {t}" for t in tab.page.get_by_test_id(test_id).all_inner_texts()]
-    return found
-
-
-def text_line(tab: Tab, prefix: str) -> str:
-    """The rest of the ``st.text`` line starting with ``prefix``."""
-    return tab.line(prefix).inner_text().strip()[len(prefix):]
-
-
 def expect_line_matches(tab: Tab, prefix: str, pattern: str) -> None:
     """Wait (up to the deadline) until the line ``prefix...`` matches ``pattern`` (search)."""
     expect(tab.line(prefix)).to_have_text(re.compile("^" + re.escape(prefix) + ".*" + pattern))
@@ -90,12 +82,6 @@ def textbox(tab: Tab, label: str) -> Locator:
     return tab.page.get_by_role("textbox", name=label, exact=True)
 
 
-def fill_number(tab: Tab, label: str, number: int) -> None:
-    box = tab.front().page.get_by_role("spinbutton", name=label, exact=True)
-    box.fill(str(number))
-    box.press("Enter")
-
-
 def component_iframes(tab: Tab) -> Locator:
-    """The tab's tabsync component iframes (one per ``sync`` call)."""
-    return tab.page.locator(f'iframe[title="{COMPONENT_TITLE}"]')
+    """The tab's tabsync components (one per ``sync`` call), on either host."""
+    return component_locator(tab.page)

@@ -15,9 +15,20 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
-from playwright.sync_api import Frame, Page
+from playwright.sync_api import Page
 
-from .harness import APPS, COMPONENT_TITLE, DEADLINE_MS, POLL_S, Profile, StreamlitServer, Tab
+from .harness import (  # noqa: F401 - shared helpers re-exported for the tests
+    APPS,
+    DEADLINE_MS,
+    POLL_S,
+    Profile,
+    StreamlitServer,
+    Tab,
+    assert_no_errors,
+    component_frame,
+    fill_number,
+    text_line,
+)
 
 ENGINE_APP = APPS / "engine.py"
 CHANNEL = "e2e-engine"
@@ -74,35 +85,6 @@ def open_tab(
     tab = profile.start_tab(url, init_script)
     tab.wait_rendered(status)
     return tab
-
-
-def component_frame(tab: Tab) -> Frame:
-    """The (current) component iframe of ``tab``."""
-    handle = tab.page.locator(f'iframe[title="{COMPONENT_TITLE}"]').element_handle()
-    frame = handle.content_frame() if handle is not None else None
-    assert frame is not None, f"tab {tab.name} has no component iframe"
-    return frame
-
-
-def assert_no_errors(*tabs: Tab) -> None:
-    """No uncaught page error in any frame, no exception shown by Streamlit."""
-    for tab in tabs:
-        errors = [line for line in tab.console if line.startswith("[pageerror]")]
-        assert not errors, f"tab {tab.name} had page errors: {errors}"
-        shown = tab.page.get_by_test_id("stException").all_inner_texts()
-        assert not shown, f"tab {tab.name} shows an exception: {shown}"
-
-
-def fill_number(tab: Tab, label: str, value: int) -> None:
-    """Type ``value`` into the number input named ``label`` and submit it (Enter)."""
-    box = tab.front().page.get_by_role("spinbutton", name=label, exact=True)
-    box.fill(str(value))
-    box.press("Enter")
-
-
-def text_line(tab: Tab, prefix: str) -> str:
-    """The text after ``prefix`` of the app's ``st.text`` line starting with it."""
-    return tab.line(prefix).inner_text().strip()[len(prefix):]
 
 
 # --------------------------------------------------------------------------------------------

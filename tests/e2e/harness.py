@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import BrowserContext, ConsoleMessage, Locator, Page, expect
+from playwright.sync_api import BrowserContext, ConsoleMessage, Frame, Locator, Page, expect
 
 REPO = Path(__file__).resolve().parents[2]
 APPS = Path(__file__).resolve().parent / "apps"
@@ -49,6 +49,50 @@ POLL_S = 0.1
 
 #: Title Streamlit gives the component's iframe (``<module>.<name>`` of the declaration).
 COMPONENT_TITLE = "streamlit_tabsync._component.tabsync"
+
+
+def _default_host() -> str:
+    try:
+        import streamlit.components.v2  # noqa: F401
+    except ImportError:
+        return "v1"
+    return "v2"
+
+
+#: The Streamlit host the suite runs against: ``TABSYNC_HOST`` (passed on to every server
+#: it starts), else what the package itself would choose. ``make test-e2e`` runs the suite
+#: once per host.
+HOST = os.environ.get("TABSYNC_HOST") or _default_host()
+
+#: A JS condition true in the frame where the bridge runs: the component iframe (v1), or
+#: the app page itself (v2).
+_IN_BRIDGE_FRAME = "window !== window.top" if HOST == "v1" else "window === window.top"
+
+
+def in_bridge_frame(body_js: str) -> str:
+    """A page init script running ``body_js`` only in the frame where the bridge runs.
+
+    Playwright runs init scripts in every frame of a page; the bridge runs in the component
+    iframe (v1) or in the app page (v2).
+    """
+    return f"(() => {{ if (!({_IN_BRIDGE_FRAME})) return;\n{body_js}\n}})();"
+
+
+def component_locator(page: Page) -> Locator:
+    """The tabsync components of a page (one per ``sync`` call), on either host."""
+    if HOST == "v1":
+        return page.locator(f'iframe[title="{COMPONENT_TITLE}"]')
+    return page.locator('[data-testid="stElementContainer"][class*="st-key-tabsync"]')
+
+
+def component_frame(tab: Tab) -> Frame:
+    """The frame the (current) bridge of ``tab`` runs in: its iframe (v1), the page (v2)."""
+    if HOST == "v2":
+        return tab.page.main_frame
+    handle = tab.page.locator(f'iframe[title="{COMPONENT_TITLE}"]').element_handle()
+    frame = handle.content_frame() if handle is not None else None
+    assert frame is not None, f"tab {tab.name} has no component iframe"
+    return frame
 
 expect.set_options(timeout=DEADLINE_MS)
 
@@ -103,6 +147,7 @@ def start_streamlit(app: Path, log_dir: Path) -> StreamlitServer:
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     env = dict(os.environ)
+    env["TABSYNC_HOST"] = HOST
     # The package is importable from the source tree even when it is not pip-installed.
     env["PYTHONPATH"] = os.pathsep.join(
         p for p in (str(REPO / "streamlit_component"), env.get("PYTHONPATH")) if p
@@ -315,6 +360,46 @@ class Profile:
         for tab in opened:
             tab.wait_rendered(status)
         return opened
+
+
+# --------------------------------------------------------------------------------------------
+# Reading and acting, shared by every test module
+# --------------------------------------------------------------------------------------------
+
+
+def text_line(tab: Tab, prefix: str) -> str:
+    """The text after ``prefix`` of the app's ``st.text`` line starting with it."""
+    return tab.line(prefix).inner_text().strip()[len(prefix):]
+
+
+def fill_number(tab: Tab, label: str, value: int) -> None:
+    """Type ``value`` into the number input named ``label`` and submit it (Enter)."""
+    box = tab.front().page.get_by_role("spinbutton", name=label, exact=True)
+    box.fill(str(value))
+    box.press("Enter")
+
+
+#: Streamlit's elements for an exception and for st.error/st.warning/st.info/st.success.
+ERROR_TEST_IDS = ("stException", "stAlert")
+
+
+def error_elements(tab: Tab) -> list[str]:
+    """Texts of every exception or alert element the tab shows (should be none)."""
+    found: list[str] = []
+    for test_id in ERROR_TEST_IDS:
+        found += [f"{test_id}: {t}" for t in tab.page.get_by_test_id(test_id).all_inner_texts()]
+    return found
+
+
+def assert_no_errors(*tabs: Tab) -> None:
+    """The one meaning of "no errors": no uncaught page error in any frame, and no
+    exception or alert shown by Streamlit (on the v2 host an uncaught component error would
+    show as an alert in the app)."""
+    for tab in tabs:
+        errors = [line for line in tab.console if line.startswith("[pageerror]")]
+        assert not errors, f"tab {tab.name} had page errors: {errors}"
+        shown = error_elements(tab)
+        assert not shown, f"tab {tab.name} shows errors: {shown}"
 
 
 # --------------------------------------------------------------------------------------------

@@ -19,7 +19,6 @@ from playwright.sync_api import expect
 from .api_helpers import (
     assert_stays,
     component_iframes,
-    error_elements,
     expect_line_matches,
     fill_number,
     forge_entry,
@@ -28,7 +27,7 @@ from .api_helpers import (
     textbox,
 )
 from .conftest import _CALL_FAILED
-from .harness import APPS, Profile, StreamlitServer, run_counts, wait_settled
+from .harness import APPS, Profile, StreamlitServer, assert_no_errors, run_counts, wait_settled
 
 #: Bounded window for checks that something does NOT happen (see ``assert_stays``).
 QUIET_WINDOW_S = 2.0
@@ -50,11 +49,6 @@ def app_server(
     if request.node.stash.get(_CALL_FAILED, False):
         for server in used:
             print(f"--- server log of {server.app.name} (tail)\n{server.log_tail()}")
-
-
-def _no_errors(*tabs) -> None:
-    for tab in tabs:
-        assert error_elements(tab) == [], f"tab {tab.name} shows errors"
 
 
 # --------------------------------------------------------------------------------------------
@@ -79,7 +73,7 @@ def test_multipage_wrong_type_from_other_page_is_rejected_and_other_keys_still_s
         tab.expect_value("zoom", "5")
         print(f"{tab.name} rejected: {text_line(tab, 'rejected=')}")
     wait_settled([a, b, c])
-    _no_errors(a, b, c)
+    assert_no_errors(a, b, c)
 
     # A key bound only on page 1 still syncs between page-1 tabs, the page-2 tab still open.
     a.fill_text("Title", "Harbour")
@@ -95,7 +89,7 @@ def test_multipage_wrong_type_from_other_page_is_rejected_and_other_keys_still_s
     for tab in (a, b):
         tab.expect_value("zoom", "7")
         tab.expect_value("title", "'Harbour'")
-    _no_errors(a, b, c)
+    assert_no_errors(a, b, c)
 
 
 # --------------------------------------------------------------------------------------------
@@ -122,7 +116,7 @@ def test_forged_entry_of_wrong_type_is_rejected_everywhere_and_later_edits_propa
     wait_settled([a, b])
     for tab in (a, b):
         tab.expect_value("zoom", "3")
-    _no_errors(a, b)
+    assert_no_errors(a, b)
 
     # A normal edit right after still wins over the forged (future) stamp, in every tab.
     a.press_slider("Zoom", "ArrowRight")
@@ -134,7 +128,7 @@ def test_forged_entry_of_wrong_type_is_rejected_everywhere_and_later_edits_propa
         tab.expect_value("zoom", "4")
     stored = a.local_storage()["tabsync:v1:api:zoom"]
     assert '"v":4' in stored, stored
-    _no_errors(a, b)
+    assert_no_errors(a, b)
 
 
 # --------------------------------------------------------------------------------------------
@@ -210,7 +204,7 @@ def test_bound_widget_in_form_is_shared_only_on_submit(
     b.expect_value("note", "'after submit'")
     expect(textbox(b, "Note")).to_have_value("after submit")
     b.expect_value("flag", "True")
-    _no_errors(a, b)
+    assert_no_errors(a, b)
 
 
 # --------------------------------------------------------------------------------------------
@@ -250,7 +244,7 @@ def test_bound_widget_in_fragment_reaches_other_tab(
     expect(b.slider("Zoom")).to_have_attribute("aria-valuetext", "5")
     wait_settled([a, b])
     a.expect_value("zoom", "5")
-    _no_errors(a, b)
+    assert_no_errors(a, b)
 
 
 # --------------------------------------------------------------------------------------------
@@ -284,7 +278,7 @@ def test_several_sync_calls_top_level_in_function_and_in_column_all_work(
         tab.expect_value("zoom", "0")
         tab.expect_value("title", "'two'")
         tab.expect_value("flag", "True")
-    _no_errors(a, b)
+    assert_no_errors(a, b)
 
 
 # --------------------------------------------------------------------------------------------
@@ -309,7 +303,7 @@ def test_applying_to_widget_with_value_and_key_shows_no_warning_or_exception(
     a.expect_value("zoom", "0")
     expect(a.slider("Zoom")).to_have_attribute("aria-valuetext", "0")
     wait_settled([a, b])
-    _no_errors(a, b)
+    assert_no_errors(a, b)
     assert "Traceback" not in server.log_path.read_text(errors="replace"), server.log_tail()
 
 

@@ -18,7 +18,7 @@ from .faults_helpers import (
     storage_key,
     text_line,
 )
-from .harness import Profile, StreamlitServer, wait_settled
+from .harness import Profile, StreamlitServer, in_bridge_frame, wait_settled
 
 NOTE = storage_key("note")
 
@@ -147,12 +147,11 @@ def test_an_expired_value_is_not_given_to_a_new_tab_and_is_removed_from_storage(
     assert_no_errors(a, late)
 
 
-#: Page init script: in child frames (the component iframe), listeners of `storage`,
+#: Page init script: in the bridge's frame (see ``in_bridge_frame``), listeners of `storage`,
 #: `visibilitychange` and `pageshow` (on which the component reads storage again) are
 #: skipped while `window.__tabsyncDeaf` is true. Wrapping at registration is deterministic,
 #: unlike racing the component's own listener with a capturing one.
-_DEAFENABLE_JS = """(() => {
-  if (window === window.top) return;
+_DEAFENABLE_JS = in_bridge_frame("""
   const add = window.addEventListener.bind(window);
   window.addEventListener = (type, listener, options) => {
     if (['storage', 'visibilitychange', 'pageshow'].includes(type)
@@ -163,8 +162,7 @@ _DEAFENABLE_JS = """(() => {
       };
     }
     return add(type, listener, options);
-  };
-})();"""
+  };""")
 
 
 def test_conflict_reject_lets_exactly_one_of_two_simultaneous_writes_win(
