@@ -27,7 +27,13 @@ function benchHook(name, arg) {
 }
 benchHook("evaluated");
 
-const wasmReady = init();
+// The page may have started the .wasm download already, in parallel with this module (the
+// Python side draws a one-line script doing `__tabsyncWasm ??= fetch(...)`): use it, and
+// fetch it ourselves if that did not work.
+const preloaded = globalThis.__tabsyncWasm;
+const wasmReady = (
+  preloaded instanceof Promise ? init({ module_or_path: preloaded }) : Promise.reject()
+).catch(() => init());
 const instances = new WeakMap();
 
 function report(setStateValue, error) {

@@ -117,6 +117,53 @@ def mount(host: HostName, args: Mapping[str, Any], key: str) -> None:
     )
 
 
+def _preload_wasm_js() -> str:
+    """A script that starts the .wasm download as soon as the page draws it (v2).
+
+    Streamlit imports the v2 module first, and the module then fetches the .wasm: two
+    requests in a row on every page load. Started from the page instead, the .wasm comes in
+    parallel with the module, which picks the response up from ``__tabsyncWasm`` (and falls
+    back to its own fetch if that failed). Empty when the build has no single .wasm.
+    """
+    wasm = list(BUILD_DIR.glob("*.wasm"))
+    if len(wasm) != 1:
+        return ""
+    import streamlit as st
+
+    base = str(st.get_option("server.baseUrlPath") or "").strip("/")
+    prefix = f"/{base}" if base else ""
+    url = f"{prefix}/_stcore/bidi-components/{V2_NAME}/{wasm[0].name}"
+    return (
+        '<script id="tabsync-preload">globalThis.__tabsyncWasm ??= '
+        f"fetch({url!r}, {{credentials: 'same-origin'}});</script>"
+    )
+
+
+#: Hides the element st.html draws for the preload script (a script is not style-only
+#: content, which Streamlit would keep out of the layout by itself).
+_HIDE_PRELOAD_CSS = (
+    '[data-testid="stElementContainer"]:has(script#tabsync-preload){display:none}'
+)
+
+
+def draw_helpers(host: HostName, key: str, hide_css: str) -> None:
+    """Draw what goes with the component: its hiding rule, and (v2) the .wasm preload."""
+    import streamlit as st
+
+    style = f"<style>{hide_css}</style>"
+    if host == "v2":
+        try:
+            preload = _preload_wasm_js()
+            st.html(
+                f"<style>{hide_css}{_HIDE_PRELOAD_CSS}</style>{preload}",
+                unsafe_allow_javascript=True,
+            )
+            return
+        except TypeError:  # a Streamlit without unsafe_allow_javascript: no preload
+            pass
+    st.html(style)
+
+
 def delivery_in(host: HostName, value: Any) -> Any:
     """The delivery held in a component's session-state value (``None`` if none)."""
     if host == "v1":

@@ -13,7 +13,7 @@ from typing import Any, Literal
 import streamlit as st
 
 from . import _compat
-from ._component import chosen_host, delivery_in, mount
+from ._component import chosen_host, delivery_in, draw_helpers, mount
 from ._state import ChannelState, Conflict
 from ._validate import Validator
 from .errors import TabSyncError, WidgetAlreadyCreatedError
@@ -274,7 +274,7 @@ def sync(
         for found in outcome.conflicts:
             on_conflict(found.key, found.mine, found.theirs)
 
-    st.html(f"<style>{_compat.hide_css(host, component_key)}</style>")
+    draw_helpers(host, component_key, _compat.hide_css(host, component_key))
     mount(host, state.render_args(namespace, bound, ttl_ms=ttl_ms, conflict=conflict), component_key)
 
     status: SyncStatus = "starting"
