@@ -60,13 +60,9 @@ import gzip
 import json
 import os
 import platform
-import socket
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -85,7 +81,9 @@ from tests.e2e.harness import (  # noqa: E402
     CHROMIUM,
     CHROMIUM_ARGS,
     COMPONENT_TITLE,
+    launch_streamlit,
     stop_server,
+    wait_healthy,
 )
 
 HOSTS = ("v1", "v2")
@@ -99,8 +97,6 @@ SHARED = {"val": 4242, "a": 4243, "b": 4244}
 
 #: Deadline of every wait, in ms (generous: 2 cores run Chromium and Streamlit side by side).
 DEADLINE_MS = 30_000
-#: Deadline for a Streamlit server to answer its health check, in seconds.
-SERVER_START_S = 60.0
 #: Gap kept between a delivery of tab B's component and the next bridge write (see above).
 BRIDGE_GAP_MS = 120
 #: Bridge writes of one host before the other host's turn.
@@ -448,75 +444,22 @@ def log(msg: str) -> None:
     print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", flush=True)
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-            return response.status == 200 and response.read().strip() == b"ok"
-    except (urllib.error.URLError, OSError):
-        return False
-
-
 class Server:
-    """``streamlit run`` of the bench app on a free port with ``TABSYNC_HOST=host``.
-
-    The e2e harness's ``start_streamlit`` passes on the one host its test session runs
-    against; the bench needs one server per host in one process, so it starts its own, with
-    the harness's flags, and stops them with the harness's ``stop_server``.
-    """
+    """``streamlit run`` of the bench app with ``TABSYNC_HOST=host``, started and stopped
+    through the e2e harness (one server per host in one process)."""
 
     def __init__(self, host: str, log_dir: Path) -> None:
         self.host = host
-        port = _free_port()
-        self.url = f"http://127.0.0.1:{port}"
-        env = dict(os.environ)
-        env["TABSYNC_HOST"] = host
-        env["PYTHONPATH"] = os.pathsep.join(
-            p for p in (str(REPO / "streamlit_component"), env.get("PYTHONPATH")) if p
-        )
-        self.log_path = log_dir / f"{APP.stem}-{host}-{port}.log"
-        with self.log_path.open("wb") as out:
-            self.process = subprocess.Popen(
-                [
-                    sys.executable, "-m", "streamlit", "run", str(APP),
-                    "--server.headless", "true",
-                    "--server.address", "127.0.0.1",
-                    "--server.port", str(port),
-                    "--server.fileWatcherType", "none",
-                    "--browser.gatherUsageStats", "false",
-                    "--global.disableWidgetStateDuplicationWarning", "true",
-                ],
-                cwd=REPO,
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
+        self._server = launch_streamlit(APP, log_dir, host)
+        self.url = self._server.url
+        self.process = self._server.process
+        self.log_path = self._server.log_path
 
     def wait_healthy(self) -> None:
-        deadline = time.monotonic() + SERVER_START_S
-        while not _healthy(self.url):
-            if self.process.poll() is not None:
-                raise RuntimeError(
-                    f"streamlit ({self.host}) exited with {self.process.returncode}:\n"
-                    f"{self.log_tail()}"
-                )
-            if time.monotonic() > deadline:
-                raise RuntimeError(
-                    f"streamlit ({self.host}) not healthy after {SERVER_START_S}s:\n"
-                    f"{self.log_tail()}"
-                )
-            time.sleep(0.1)  # poll period of the health check, not a synchronisation
+        wait_healthy(self._server)
 
     def log_tail(self, lines: int = 40) -> str:
-        text = self.log_path.read_text(errors="replace").splitlines()
-        return "\n".join(text[-lines:])
+        return self._server.log_tail(lines)
 
     def stop(self) -> None:
         stop_server(self.process)

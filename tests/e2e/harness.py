@@ -142,17 +142,18 @@ def stop_server(process: subprocess.Popen[bytes]) -> None:
         process.wait(timeout=10)
 
 
-def start_streamlit(app: Path, log_dir: Path) -> StreamlitServer:
-    """Start ``streamlit run app`` on a free port and wait until its health check says ok."""
+def launch_streamlit(app: Path, log_dir: Path, host: str | None = None) -> StreamlitServer:
+    """Start ``streamlit run app`` on a free port with ``TABSYNC_HOST=host`` (default: the
+    suite's :data:`HOST`), without waiting for it (see :func:`wait_healthy`)."""
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     env = dict(os.environ)
-    env["TABSYNC_HOST"] = HOST
+    env["TABSYNC_HOST"] = host or HOST
     # The package is importable from the source tree even when it is not pip-installed.
     env["PYTHONPATH"] = os.pathsep.join(
         p for p in (str(REPO / "streamlit_component"), env.get("PYTHONPATH")) if p
     )
-    log_path = log_dir / f"{app.stem}-{port}.log"
+    log_path = log_dir / f"{app.stem}-{env['TABSYNC_HOST']}-{port}.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             [
@@ -173,18 +174,29 @@ def start_streamlit(app: Path, log_dir: Path) -> StreamlitServer:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-    server = StreamlitServer(app, url, process, log_path)
+    return StreamlitServer(app, url, process, log_path)
+
+
+def wait_healthy(server: StreamlitServer) -> StreamlitServer:
+    """Wait until ``server`` answers its health check; stop it and raise if it never does."""
     deadline = time.monotonic() + SERVER_START_S
-    while not _healthy(url):
-        if process.poll() is not None:
-            raise RuntimeError(f"streamlit exited with {process.returncode}:\n{server.log_tail()}")
+    while not _healthy(server.url):
+        if server.process.poll() is not None:
+            raise RuntimeError(
+                f"streamlit exited with {server.process.returncode}:\n{server.log_tail()}"
+            )
         if time.monotonic() > deadline:
-            stop_server(process)
+            stop_server(server.process)
             raise RuntimeError(
                 f"streamlit not healthy after {SERVER_START_S}s:\n{server.log_tail()}"
             )
         time.sleep(POLL_S)  # poll period of the health check, not a synchronisation
     return server
+
+
+def start_streamlit(app: Path, log_dir: Path, host: str | None = None) -> StreamlitServer:
+    """Start ``streamlit run app`` on a free port and wait until its health check says ok."""
+    return wait_healthy(launch_streamlit(app, log_dir, host))
 
 
 # --------------------------------------------------------------------------------------------
@@ -275,8 +287,9 @@ class Tab:
         return self
 
     def slider(self, label: str) -> Locator:
-        """The slider thumb (``input type=range``, role slider) whose aria-label is ``label``."""
-        return self.page.locator(f'input[type="range"][aria-label="{label}"]')
+        """The slider thumb (role slider) whose accessible name is ``label``."""
+        # By role: an <input type=range> on newer Streamlit, a div with role=slider on 1.50.
+        return self.page.get_by_role("slider", name=label, exact=True)
 
     def press_slider(self, label: str, *keys: str) -> None:
         """Focus the slider thumb named ``label`` and press ``keys`` on it."""
