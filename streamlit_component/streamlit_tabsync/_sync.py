@@ -275,7 +275,8 @@ def sync(
             on_conflict(found.key, found.mine, found.theirs)
 
     draw_helpers(host, component_key, _compat.hide_css(host, component_key))
-    mount(host, state.render_args(namespace, bound, ttl_ms=ttl_ms, conflict=conflict), component_key)
+    args = state.render_args(namespace, bound, ttl_ms=ttl_ms, conflict=conflict)
+    mount(host, args, component_key)
 
     status: SyncStatus = "starting"
     if state.live or state.browser_status == "blocked":
