@@ -287,9 +287,8 @@ class Tab:
         return self
 
     def slider(self, label: str) -> Locator:
-        """The slider thumb (role slider) whose accessible name is ``label``."""
-        # By role: an <input type=range> on newer Streamlit, a div with role=slider on 1.50.
-        return self.page.get_by_role("slider", name=label, exact=True)
+        """The slider thumb (``input type=range``, role slider) whose aria-label is ``label``."""
+        return self.page.locator(f'input[type="range"][aria-label="{label}"]')
 
     def press_slider(self, label: str, *keys: str) -> None:
         """Focus the slider thumb named ``label`` and press ``keys`` on it."""
