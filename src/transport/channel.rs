@@ -128,10 +128,6 @@ impl Drop for ChannelTransport {
 }
 
 impl super::Transport for ChannelTransport {
-    fn persistent(&self) -> bool {
-        false
-    }
-
     fn catch_up(&self, prefix: &str) -> Vec<(String, Option<String>)> {
         // Nothing stored to read: ask the open tabs (their answers arrive as entries).
         let _ = self.send_hello(prefix);

@@ -10,7 +10,8 @@
 //!    tabs only.
 //!
 //! The bridge holds a `Box<dyn Transport>` and never asks which one it is: what differs (a
-//! catch-up that reads storage or asks the open tabs, whether anything persists) is a method.
+//! catch-up that reads storage or asks the open tabs, whether removal means anything) is a
+//! method, and [`choose`] says why it fell back, which the engine reports as the status.
 
 pub mod channel;
 pub mod storage;
@@ -37,9 +38,6 @@ pub enum TransportEvent {
 
 /// One way of carrying entries between the tabs of a browser.
 pub trait Transport {
-    /// Whether entries outlive the open tabs (a tab opened later can read them).
-    fn persistent(&self) -> bool;
-
     /// Starts a catch-up on the namespace under `prefix`: returns the entries it can read
     /// now, as (storage key, text; `None` when the text is not valid UTF-16); a transport
     /// without memory asks the open tabs instead, whose answers arrive as events.

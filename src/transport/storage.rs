@@ -131,10 +131,6 @@ impl StorageTransport {
 }
 
 impl super::Transport for StorageTransport {
-    fn persistent(&self) -> bool {
-        true
-    }
-
     fn catch_up(&self, prefix: &str) -> Vec<(String, Option<String>)> {
         self.entries_with_prefix(prefix)
     }
