@@ -83,6 +83,10 @@ class Known:
     #: Stamp of that value in shared storage; ``None`` when it was never read from there.
     stamp: str | None
 
+    def shaped_like(self, like: Any) -> tuple[bool, Any]:
+        """The value, shaped like ``like`` (see :func:`coerce_like`): ``(ok, value)``."""
+        return coerce_like(untag(decode_value(self.text)), like)
+
 
 @dataclass
 class Applied:
@@ -218,11 +222,7 @@ class ChannelState:
                 self.asked.add(key)
                 self.resend += 1
                 continue
-            try:
-                remote = untag(decode_value(known.text))
-            except ValueError:
-                continue
-            ok, shaped = coerce_like(remote, samples.get(key))
+            ok, shaped = known.shaped_like(samples.get(key))
             if ok:
                 restored.append(Applied(key, shaped))
                 self._expect_old_states(key, time.monotonic())
@@ -320,7 +320,7 @@ class ChannelState:
                 # Not from the user: a leftover of another page, or the default the widget
                 # drew, which the browser has not changed since. The shared value goes back
                 # where it fits the widget.
-                ok, shaped = coerce_like(untag(decode_value(known.text)), current[key])
+                ok, shaped = known.shaped_like(current[key])
                 if ok:
                     restore.append(Applied(key, shaped))
                 else:
@@ -329,7 +329,7 @@ class ChannelState:
             elif text in self.superseded.get(key, ()) and (
                 news or now - self.applied_at.get(key, now) < SUPERSEDED_GRACE_S
             ):
-                ok, shaped = coerce_like(untag(decode_value(known.text)), current[key])
+                ok, shaped = known.shaped_like(current[key])
                 restore.append(Applied(key, shaped if ok else current[key]))
                 self.applied_at[key] = now  # this run draws the shared value again
                 continue

@@ -257,7 +257,9 @@ def sync(
         _compat.assigned_by_api(bound),
         news=news,
         returned=returned,
-        changed=_compat.widgets_changed(bound),
+        # Only settling keys consult it (see ChannelState.detect_edits): skip the probe of
+        # Streamlit's widget state on ordinary reruns.
+        changed=_compat.widgets_changed(bound) if returned or state.settling else None,
     )
     restored += put_back
     for item in restored:
