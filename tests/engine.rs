@@ -25,6 +25,8 @@ fn args(tab: &str, edits: &[(&str, &str, Value)]) -> RenderArgs {
         ttl_ms: None,
         conflict: ConflictPolicy::Lww,
         resend: 0,
+        devices: false,
+        relay: None,
     }
 }
 

@@ -256,6 +256,8 @@ fn args(tab: usize, edit: Option<(&str, usize)>) -> RenderArgs {
         ttl_ms: None,
         conflict: ConflictPolicy::Lww,
         resend: 0,
+        devices: false,
+        relay: None,
     }
 }
 

@@ -53,6 +53,8 @@ fn args(keys: &[&str]) -> RenderArgs {
         ttl_ms: None,
         conflict: ConflictPolicy::Lww,
         resend: 0,
+        devices: false,
+        relay: None,
     }
 }
 
@@ -192,5 +194,30 @@ fn a_noted_problem_is_delivered_by_itself() {
     assert!(
         engine.take_delivery().is_none(),
         "the same problem again is not"
+    );
+}
+
+#[test]
+fn a_devices_edit_is_delivered_with_its_outbox() {
+    // tests/python/test_protocol.py parses this delivery and the devices args below.
+    let text = std::fs::read_to_string(golden_path("render_args_devices.json")).expect("args");
+    let parsed: RenderArgs = serde_json::from_str(&text).expect("the golden args parse");
+    assert!(parsed.devices);
+    let relay = parsed.relay.clone().expect("a relay snapshot");
+    assert_eq!(relay.gen, 4);
+    let mut engine = Engine::new("gold");
+    engine.configure(&parsed).unwrap();
+    engine.take_delivery().expect("the state at mount");
+    assert!(
+        engine.relay(&relay, 10_000).len() == 1,
+        "the relay's entry is newer"
+    );
+    let writes = engine.apply_edits(&parsed, 10_000, |_| None);
+    assert_eq!(writes.len(), 1);
+    let delivery = engine.take_delivery().expect("news and the outbox");
+    assert_eq!(delivery.outbox.len(), 1);
+    golden(
+        "delivery_outbox.json",
+        &serde_json::to_string(&delivery).unwrap(),
     );
 }

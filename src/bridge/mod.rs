@@ -139,6 +139,10 @@ impl Bridge {
                 return self.schedule_delivery();
             }
         }
+        if let Some(snapshot) = &args.relay {
+            let writes = self.engine.relay(snapshot, now_ms());
+            self.carry_out(writes);
+        }
         for pending in self.engine.begin_edits(&args) {
             self.start_commit(pending);
         }

@@ -27,7 +27,8 @@ use super::envelope::{is_valid_key, is_valid_name, shareable, storage_key, Envel
 use super::error::{ArgsError, DecodeError};
 use super::json::Json;
 use super::protocol::{
-    Conflict, ConflictPolicy, DeliveredValue, Delivery, RenderArgs, Status, PROTOCOL_VERSION,
+    Conflict, ConflictPolicy, DeliveredValue, Delivery, OutboxItem, RelaySnapshot, RenderArgs,
+    Status, PROTOCOL_VERSION,
 };
 use super::replica::{Merge, Replica};
 use super::{KeyMap, KeySet};
@@ -80,6 +81,7 @@ struct Config {
     ttl_ms: Option<u64>,
     conflict: ConflictPolicy,
     resend: u64,
+    devices: bool,
 }
 
 /// One tab's sync engine.
@@ -102,6 +104,10 @@ pub struct Engine {
     ignored: u64,
     deliveries: u64,
     news: bool,
+    /// Entries for the server relay not delivered yet (devices mode).
+    outbox: Vec<OutboxItem>,
+    /// The relay snapshot last examined, so an unchanged one costs nothing.
+    relay_seen: Option<RelaySnapshot>,
     /// False when shared state lives only in the open tabs (no storage): the status then
     /// stays degraded, whatever writes succeed.
     persistent: bool,
@@ -127,6 +133,8 @@ impl Engine {
             ignored: 0,
             deliveries: 0,
             news: false,
+            outbox: Vec::new(),
+            relay_seen: None,
             persistent: true,
         }
     }
@@ -185,6 +193,8 @@ impl Engine {
             self.own_writes.clear();
             self.expiry.clear();
             self.unsaved.clear();
+            self.outbox.clear();
+            self.relay_seen = None;
             self.news = true;
         } else if self.config.as_ref().map(|c| &c.keys) != Some(&keys)
             || self.config.as_ref().map(|c| c.resend) != Some(args.resend)
@@ -202,6 +212,7 @@ impl Engine {
             ttl_ms: args.ttl_ms.filter(|t| *t > 0),
             conflict: args.conflict,
             resend: args.resend,
+            devices: args.devices,
         });
         Ok(fresh)
     }
@@ -314,6 +325,14 @@ impl Engine {
         now_ms: u64,
     ) -> Result<Accepted, DecodeError> {
         let envelope = Envelope::decode_at(storage_key, text)?;
+        self.accept_envelope(envelope, now_ms)
+    }
+
+    fn accept_envelope(
+        &mut self,
+        envelope: Envelope,
+        now_ms: u64,
+    ) -> Result<Accepted, DecodeError> {
         if self.namespace() != Some(envelope.ns.as_str()) {
             return Ok(Accepted::Foreign);
         }
@@ -437,9 +456,18 @@ impl Engine {
             None => self.expiry.remove(&key),
         };
         self.own_writes.insert(key, stamp);
+        let text = envelope.encode();
+        if config.devices {
+            self.outbox.push(OutboxItem {
+                e: text.clone(),
+                base: pending.base.filter(|_| pending.compare),
+                cas: pending.compare,
+                id: Some(pending.id),
+            });
+        }
         Some(Effect::Write {
             key: pending.storage_key,
-            text: envelope.encode(),
+            text,
         })
     }
 
@@ -472,6 +500,64 @@ impl Engine {
                 self.commit(p, text.as_deref(), now_ms)
             })
             .collect()
+    }
+
+    /// Takes what the server relay holds for this namespace (devices mode). Each entry is
+    /// read like a stored one (invalid ones are counted and ignored); one newer than the
+    /// tab's is merged and returned as a storage write, so the browser's other tabs get it.
+    /// Every held entry that the relay lacks or holds older goes to the outbox: the relay
+    /// heals towards the highest stamps, as storage does. An unchanged snapshot is skipped.
+    pub fn relay(&mut self, snapshot: &RelaySnapshot, now_ms: u64) -> Vec<Effect> {
+        if self.relay_seen.as_ref() == Some(snapshot) {
+            return Vec::new();
+        }
+        self.relay_seen = Some(snapshot.clone());
+        let Some(ns) = self.namespace().map(str::to_owned) else {
+            return Vec::new();
+        };
+        let mut writes = Vec::new();
+        let mut relay_has = KeyMap::new();
+        for text in &snapshot.entries {
+            let Ok(envelope) = Envelope::decode(text) else {
+                self.ignored += 1;
+                continue;
+            };
+            if envelope.ns != ns {
+                self.ignored += 1; // an entry of another namespace cannot stand in for ours
+                continue;
+            }
+            let key = envelope.key.clone();
+            let stamp = envelope.stamp.clone();
+            match self.accept_envelope(envelope, now_ms) {
+                Ok(Accepted::Merged(Merge::Newer)) => writes.push(Effect::Write {
+                    key: storage_key(&ns, &key),
+                    text: text.clone(),
+                }),
+                Ok(_) => {}
+                Err(_) => {
+                    self.ignored += 1;
+                    continue;
+                }
+            }
+            relay_has.insert(key, stamp);
+        }
+        let behind: Vec<String> = self
+            .replica
+            .iter()
+            .filter(|(key, held)| relay_has.get(*key).is_none_or(|s| *s < held.stamp))
+            .map(|(key, _)| key.clone())
+            .collect();
+        for key in behind {
+            if let Some(Effect::Write { text, .. }) = self.reseed(&storage_key(&ns, &key), now_ms) {
+                self.outbox.push(OutboxItem {
+                    e: text,
+                    base: None,
+                    cas: false,
+                    id: None,
+                });
+            }
+        }
+        writes
     }
 
     /// Records that the write under `storage_key` failed: the tab keeps its value, the status
@@ -542,7 +628,8 @@ impl Engine {
 
     /// True when a delivery is due (news since the last one, or none made yet).
     pub fn has_news(&self) -> bool {
-        self.news && (self.config.is_some() || self.args_error.is_some())
+        (self.news || !self.outbox.is_empty())
+            && (self.config.is_some() || self.args_error.is_some())
     }
 
     /// The delivery due, if any: the newest value of every bound key and the acks.
@@ -550,6 +637,7 @@ impl Engine {
         if !self.has_news() {
             return None;
         }
+        let quiet = !self.news;
         self.news = false;
         self.deliveries += 1;
         let id = format!("{}-{}", self.instance, self.deliveries);
@@ -564,6 +652,8 @@ impl Engine {
                 conflicts: Vec::new(),
                 ignored: self.ignored,
                 error: Some(reason.clone()),
+                outbox: Vec::new(),
+                quiet: false,
             });
         }
         let config = self.config.as_ref()?;
@@ -594,6 +684,8 @@ impl Engine {
             conflicts: self.conflicts.iter().cloned().collect(),
             ignored: self.ignored,
             error: self.error.clone(),
+            outbox: std::mem::take(&mut self.outbox),
+            quiet,
         })
     }
 }

@@ -60,6 +60,7 @@ pub use envelope::{storage_key, Envelope, FORMAT_VERSION, KEY_PREFIX, MAX_DEPTH,
 pub use error::{ArgsError, DecodeError};
 pub use json::Json;
 pub use protocol::{
-    Conflict, ConflictPolicy, DeliveredValue, Delivery, Edit, RenderArgs, Status, PROTOCOL_VERSION,
+    Conflict, ConflictPolicy, DeliveredValue, Delivery, Edit, OutboxItem, RelaySnapshot,
+    RenderArgs, Status, PROTOCOL_VERSION,
 };
 pub use replica::{Merge, Replica, Versioned};

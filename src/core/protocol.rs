@@ -65,6 +65,32 @@ pub struct RenderArgs {
     /// key vanished from its session state where it cannot simply be put back).
     #[serde(default)]
     pub resend: u64,
+    /// True when the keys are shared across devices through a server relay: every local
+    /// edit this tab writes is also handed to the Streamlit side (a delivery's `outbox`).
+    #[serde(default)]
+    pub devices: bool,
+    /// What the server relay holds for this namespace, when it is reachable (`None` while it
+    /// is not, or when sync stays within the browser).
+    #[serde(default)]
+    pub relay: Option<RelaySnapshot>,
+}
+
+/// The entries a server relay holds for one namespace (render args, devices mode).
+///
+/// They are untrusted input, read exactly like stored entries: an entry newer than what the
+/// tab holds is merged, delivered and written to storage (so the browser's other tabs get it),
+/// and every held entry newer than the relay's (or missing from it) goes to the outbox, so a
+/// relay that lost state or missed a write heals towards the highest stamps.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct RelaySnapshot {
+    /// Bumped by the Streamlit side to ask for the comparison again with unchanged entries
+    /// (a hand-over to the relay failed). The snapshot is otherwise examined only when it
+    /// changes.
+    #[serde(default)]
+    pub gen: u64,
+    /// The relay's entries, as stored texts.
+    #[serde(default)]
+    pub entries: Vec<String>,
 }
 
 fn version_one() -> u32 {
@@ -138,6 +164,20 @@ pub struct Conflict {
     pub theirs: Json,
 }
 
+/// A stamped entry to hand to the server relay (devices mode).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OutboxItem {
+    /// The entry, as stored text (the relay stores it as is).
+    pub e: String,
+    /// For a compare-and-set (`conflict="reject"`): the stamp (text form) of the shared value
+    /// the edit was made on; `None` if it had none.
+    pub base: Option<String>,
+    /// Whether the relay must refuse the entry when it holds a value newer than `base`.
+    pub cas: bool,
+    /// Id of the local edit this entry carries; `None` for an entry resent to heal the relay.
+    pub id: Option<String>,
+}
+
 /// A delivery (module -> Python): the component value that reruns the tab's script.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Delivery {
@@ -164,4 +204,11 @@ pub struct Delivery {
     /// The last problem met, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// Entries for the server relay (devices mode), oldest first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub outbox: Vec<OutboxItem>,
+    /// True when the delivery carries nothing but the outbox: the Streamlit side hands the
+    /// entries to the relay without running the whole app script.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub quiet: bool,
 }

@@ -1,0 +1,245 @@
+//! Devices mode: the engine's side of the server relay (outbox of stamped entries, snapshots
+//! read as untrusted input, healing towards the highest stamps), and the stamp order shared
+//! with the Python and Lua comparisons.
+
+use serde_json::{json, Value};
+use tabsync::core::*;
+
+const NOW: u64 = 1_764_110_000_000;
+
+fn args(tab: &str, edits: &[(&str, &str, Value)], relay: Option<(u64, Vec<String>)>) -> RenderArgs {
+    RenderArgs {
+        v: PROTOCOL_VERSION,
+        ns: "u-gis".into(),
+        tab: tab.into(),
+        keys: vec!["zoom".into(), "layers".into()],
+        edits: edits
+            .iter()
+            .map(|(k, id, v)| {
+                let edit = Edit {
+                    id: id.to_string(),
+                    t: v.to_string(),
+                    base: None,
+                };
+                (k.to_string(), edit)
+            })
+            .collect(),
+        ttl_ms: None,
+        conflict: ConflictPolicy::Lww,
+        resend: 0,
+        devices: true,
+        relay: relay.map(|(gen, entries)| RelaySnapshot { gen, entries }),
+    }
+}
+
+fn entry(ns: &str, key: &str, value: Value, stamp: Stamp) -> String {
+    Envelope {
+        ns: ns.into(),
+        key: key.into(),
+        value: Json::from_value(&value).unwrap(),
+        stamp,
+        expires: None,
+    }
+    .encode()
+}
+
+/// A configured engine that has made its first delivery.
+fn started(a: &RenderArgs) -> Engine {
+    let mut e = Engine::new("i");
+    e.configure(a).unwrap();
+    e.take_delivery().expect("first delivery");
+    e
+}
+
+#[test]
+fn an_edit_in_devices_mode_is_handed_over_in_a_quiet_delivery() {
+    let a = args("tab1", &[("zoom", "tab1.1", json!(5))], None);
+    let mut e = started(&a);
+    let writes = e.apply_edits(&a, NOW, |_| None);
+    let [Effect::Write { text, .. }] = writes.as_slice() else {
+        panic!("one storage write, got {writes:?}")
+    };
+    let d = e.take_delivery().expect("the outbox makes a delivery");
+    assert!(d.quiet, "only the outbox: no news for this tab");
+    assert_eq!(d.outbox.len(), 1);
+    assert_eq!(
+        &d.outbox[0].e, text,
+        "the relay gets the stored text, stamp and all"
+    );
+    assert_eq!(d.outbox[0].id.as_deref(), Some("tab1.1"));
+    assert!(!d.outbox[0].cas);
+    assert!(e.take_delivery().is_none(), "handed over once");
+}
+
+#[test]
+fn within_one_browser_an_edit_makes_no_delivery() {
+    let mut a = args("tab1", &[("zoom", "tab1.1", json!(5))], None);
+    a.devices = false;
+    let mut e = started(&a);
+    assert_eq!(e.apply_edits(&a, NOW, |_| None).len(), 1);
+    assert!(e.take_delivery().is_none());
+}
+
+#[test]
+fn a_reject_edit_carries_its_base_for_the_relays_compare_and_set() {
+    let mut a = args("tab1", &[], None);
+    a.conflict = ConflictPolicy::Reject;
+    a.edits.insert(
+        "zoom".into(),
+        Edit {
+            id: "tab1.1".into(),
+            t: "5".into(),
+            base: Some(Stamp::new(NOW - 10, 0, "x").to_string()),
+        },
+    );
+    let mut e = started(&a);
+    e.apply_edits(&a, NOW, |_| None);
+    let d = e.take_delivery().unwrap();
+    assert!(d.outbox[0].cas);
+    assert_eq!(
+        d.outbox[0].base,
+        Some(Stamp::new(NOW - 10, 0, "x").to_string())
+    );
+}
+
+#[test]
+fn a_newer_relay_entry_is_delivered_and_written_to_storage() {
+    let text = entry("u-gis", "zoom", json!(9), Stamp::new(NOW, 0, "dev2"));
+    let mut e = started(&args("tab1", &[], None));
+    let writes = e.relay(
+        &RelaySnapshot {
+            gen: 0,
+            entries: vec![text.clone()],
+        },
+        NOW,
+    );
+    assert_eq!(
+        writes,
+        vec![Effect::Write {
+            key: storage_key("u-gis", "zoom"),
+            text
+        }],
+        "the browser's other tabs get it through storage"
+    );
+    let d = e.take_delivery().expect("news");
+    assert!(!d.quiet);
+    assert_eq!(d.values.get("zoom").unwrap().t, json!(9));
+    assert!(d.outbox.is_empty(), "the relay is not behind");
+}
+
+#[test]
+fn a_relay_behind_the_tab_gets_the_newer_entries_back() {
+    let a = args("tab1", &[("zoom", "tab1.1", json!(5))], None);
+    let mut e = started(&a);
+    e.apply_edits(&a, NOW, |_| None);
+    let handed = e.take_delivery().unwrap().outbox;
+    // The hand-over failed (relay down); it comes back empty, or with an older value.
+    let older = entry("u-gis", "zoom", json!(1), Stamp::new(NOW - 5, 0, "dev2"));
+    for entries in [vec![], vec![older]] {
+        let mut e2 = Engine::new("j");
+        e2.configure(&a).unwrap();
+        e2.apply_edits(&a, NOW, |_| None);
+        e2.take_delivery();
+        assert!(e2.relay(&RelaySnapshot { gen: 0, entries }, NOW).is_empty());
+        let d = e2.take_delivery().expect("the outbox");
+        assert_eq!(d.outbox.len(), 1);
+        assert_eq!(d.outbox[0].id, None, "a resend, not an edit");
+        let resent = Envelope::decode(&d.outbox[0].e).unwrap();
+        assert_eq!(resent.value, json!(5));
+        assert_eq!(
+            resent.stamp,
+            Envelope::decode(&handed[0].e).unwrap().stamp,
+            "same stamp"
+        );
+    }
+}
+
+#[test]
+fn an_unchanged_snapshot_is_examined_once_unless_its_generation_changes() {
+    let a = args("tab1", &[("zoom", "tab1.1", json!(5))], None);
+    let mut e = started(&a);
+    e.apply_edits(&a, NOW, |_| None);
+    e.take_delivery();
+    let empty = RelaySnapshot {
+        gen: 0,
+        entries: vec![],
+    };
+    e.relay(&empty, NOW);
+    assert_eq!(e.take_delivery().unwrap().outbox.len(), 1);
+    e.relay(&empty, NOW);
+    assert!(e.take_delivery().is_none(), "same snapshot: nothing to do");
+    e.relay(
+        &RelaySnapshot {
+            gen: 1,
+            entries: vec![],
+        },
+        NOW,
+    );
+    assert_eq!(
+        e.take_delivery().unwrap().outbox.len(),
+        1,
+        "a new generation: again"
+    );
+}
+
+#[test]
+fn relay_entries_are_untrusted_input() {
+    let mut e = started(&args("tab1", &[], None));
+    let far_future = entry(
+        "u-gis",
+        "zoom",
+        json!(1),
+        Stamp::new(NOW + 10 * MAX_AHEAD_MS, 0, "x"),
+    );
+    let other_ns = entry("u-other", "zoom", json!(2), Stamp::new(NOW, 0, "x"));
+    let bad = [
+        far_future,
+        other_ns,
+        "{\"f\":1".to_string(),
+        "null".to_string(),
+        format!(
+            "{{\"f\":1,\"ns\":\"u-gis\",\"k\":\"zoom\",\"v\":{},\"s\":[1,0,\"x\"]}}",
+            "[".repeat(200) + &"]".repeat(200)
+        ),
+        "x".repeat(MAX_ENTRY_BYTES + 1),
+    ];
+    let writes = e.relay(
+        &RelaySnapshot {
+            gen: 0,
+            entries: bad.to_vec(),
+        },
+        NOW,
+    );
+    assert!(writes.is_empty());
+    assert_eq!(e.ignored(), bad.len() as u64);
+    assert!(e.replica().is_empty(), "nothing of them was taken");
+}
+
+#[test]
+fn stamps_order_like_the_shared_test_vectors() {
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/protocol/stamp_order.json");
+    let text = std::fs::read_to_string(path).expect("tests/protocol/stamp_order.json");
+    let doc: Value = serde_json::from_str(&text).unwrap();
+    let vectors = doc["vectors"].as_array().unwrap();
+    assert!(vectors.len() >= 10);
+    let stamp = |v: &Value| {
+        Stamp::new(
+            v[0].as_u64().unwrap(),
+            v[1].as_u64().unwrap() as u32,
+            v[2].as_str().unwrap(),
+        )
+    };
+    for v in vectors {
+        let (a, b) = (stamp(&v["a"]), stamp(&v["b"]));
+        let want = v["order"].as_i64().unwrap();
+        let got = a.cmp(&b) as i64;
+        assert_eq!(got, want, "{a} vs {b}");
+        // The text form delivered to Python orders the same way.
+        assert_eq!(
+            a.to_string().cmp(&b.to_string()) as i64,
+            want,
+            "{a} vs {b} as text"
+        );
+    }
+}
