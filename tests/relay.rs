@@ -28,7 +28,11 @@ fn args(tab: &str, edits: &[(&str, &str, Value)], relay: Option<(u64, Vec<String
         conflict: ConflictPolicy::Lww,
         resend: 0,
         devices: true,
-        relay: relay.map(|(gen, entries)| RelaySnapshot { gen, entries }),
+        relay: relay.map(|(gen, entries)| RelaySnapshot {
+            gen,
+            entries,
+            refused: vec![],
+        }),
     }
 }
 
@@ -108,6 +112,7 @@ fn a_newer_relay_entry_is_delivered_and_written_to_storage() {
     let mut e = started(&args("tab1", &[], None));
     let writes = e.relay(
         &RelaySnapshot {
+            refused: vec![],
             gen: 0,
             entries: vec![text.clone()],
         },
@@ -140,7 +145,16 @@ fn a_relay_behind_the_tab_gets_the_newer_entries_back() {
         e2.configure(&a).unwrap();
         e2.apply_edits(&a, NOW, |_| None);
         e2.take_delivery();
-        assert!(e2.relay(&RelaySnapshot { gen: 0, entries }, NOW).is_empty());
+        assert!(e2
+            .relay(
+                &RelaySnapshot {
+                    gen: 0,
+                    entries,
+                    refused: vec![]
+                },
+                NOW
+            )
+            .is_empty());
         let d = e2.take_delivery().expect("the outbox");
         assert_eq!(d.outbox.len(), 1);
         assert_eq!(d.outbox[0].id, None, "a resend, not an edit");
@@ -161,6 +175,7 @@ fn an_unchanged_snapshot_is_examined_once_unless_its_generation_changes() {
     e.apply_edits(&a, NOW, |_| None);
     e.take_delivery();
     let empty = RelaySnapshot {
+        refused: vec![],
         gen: 0,
         entries: vec![],
     };
@@ -170,6 +185,7 @@ fn an_unchanged_snapshot_is_examined_once_unless_its_generation_changes() {
     assert!(e.take_delivery().is_none(), "same snapshot: nothing to do");
     e.relay(
         &RelaySnapshot {
+            refused: vec![],
             gen: 1,
             entries: vec![],
         },
@@ -205,6 +221,7 @@ fn relay_entries_are_untrusted_input() {
     ];
     let writes = e.relay(
         &RelaySnapshot {
+            refused: vec![],
             gen: 0,
             entries: bad.to_vec(),
         },
@@ -242,4 +259,62 @@ fn stamps_order_like_the_shared_test_vectors() {
             "{a} vs {b} as text"
         );
     }
+}
+
+#[test]
+fn an_edit_the_relay_refused_gives_way_to_the_relays_value_and_is_reported() {
+    let mut a = args("tab1", &[], None);
+    a.conflict = ConflictPolicy::Reject;
+    a.edits.insert(
+        "zoom".into(),
+        Edit {
+            id: "tab1.1".into(),
+            t: "5".into(),
+            base: None,
+        },
+    );
+    let mut e = started(&a);
+    e.apply_edits(&a, NOW, |_| None);
+    e.take_delivery();
+    // Another device wrote first (an older stamp): the relay kept its value and refused ours.
+    let winner = entry("u-gis", "zoom", json!(9), Stamp::new(NOW - 1, 0, "dev2"));
+    let snapshot = RelaySnapshot {
+        gen: 0,
+        entries: vec![winner],
+        refused: vec!["tab1.1".into()],
+    };
+    let writes = e.relay(&snapshot, NOW);
+    let [Effect::Write { text, .. }] = writes.as_slice() else {
+        panic!("the relay's value is written back, got {writes:?}")
+    };
+    let back = Envelope::decode(text).unwrap();
+    assert_eq!(back.value, json!(9));
+    assert!(
+        back.stamp > Stamp::new(NOW, 0, "tab1"),
+        "a new stamp, above the refused edit"
+    );
+    let d = e.take_delivery().expect("news");
+    assert_eq!(d.values.get("zoom").unwrap().t, json!(9));
+    assert_eq!(d.conflicts.len(), 1);
+    assert_eq!(
+        (d.conflicts[0].mine.clone(), d.conflicts[0].theirs.clone()),
+        (
+            Json::from_value(&json!(5)).unwrap(),
+            Json::from_value(&json!(9)).unwrap()
+        )
+    );
+    assert_eq!(
+        d.outbox.len(),
+        1,
+        "handed over once, not healed a second time"
+    );
+    assert_eq!(&d.outbox[0].e, text);
+    // The same refusal again (an unchanged list with a new generation) is not taken twice.
+    let again = RelaySnapshot { gen: 1, ..snapshot };
+    e.relay(&again, NOW);
+    assert_eq!(
+        e.take_delivery().map(|d| d.conflicts.len()),
+        Some(1),
+        "still the one conflict"
+    );
 }

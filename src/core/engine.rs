@@ -108,6 +108,8 @@ pub struct Engine {
     outbox: Vec<OutboxItem>,
     /// The relay snapshot last examined, so an unchanged one costs nothing.
     relay_seen: Option<RelaySnapshot>,
+    /// Ids of edits the relay refused that were already handled.
+    refused_seen: KeySet,
     /// False when shared state lives only in the open tabs (no storage): the status then
     /// stays degraded, whatever writes succeed.
     persistent: bool,
@@ -135,6 +137,7 @@ impl Engine {
             news: false,
             outbox: Vec::new(),
             relay_seen: None,
+            refused_seen: KeySet::new(),
             persistent: true,
         }
     }
@@ -195,6 +198,7 @@ impl Engine {
             self.unsaved.clear();
             self.outbox.clear();
             self.relay_seen = None;
+            self.refused_seen.clear();
             self.news = true;
         } else if self.config.as_ref().map(|c| &c.keys) != Some(&keys)
             || self.config.as_ref().map(|c| c.resend) != Some(args.resend)
@@ -516,7 +520,8 @@ impl Engine {
             return Vec::new();
         };
         let mut writes = Vec::new();
-        let mut relay_has = KeyMap::new();
+        let mut relay_has: KeyMap<Stamp> = KeyMap::new();
+        let mut relay_values: KeyMap<Json> = KeyMap::new();
         for text in &snapshot.entries {
             let Ok(envelope) = Envelope::decode(text) else {
                 self.ignored += 1;
@@ -528,6 +533,7 @@ impl Engine {
             }
             let key = envelope.key.clone();
             let stamp = envelope.stamp.clone();
+            let value = envelope.value.clone();
             match self.accept_envelope(envelope, now_ms) {
                 Ok(Accepted::Merged(Merge::Newer)) => writes.push(Effect::Write {
                     key: storage_key(&ns, &key),
@@ -539,7 +545,37 @@ impl Engine {
                     continue;
                 }
             }
-            relay_has.insert(key, stamp);
+            relay_has.insert(key.clone(), stamp);
+            relay_values.insert(key, value);
+        }
+        for id in &snapshot.refused {
+            if self.refused_seen.insert(id.clone(), ()).is_some() {
+                continue;
+            }
+            let Some(key) = self
+                .acks
+                .iter()
+                .find(|(_, a)| *a == id)
+                .map(|(k, _)| k.clone())
+            else {
+                continue;
+            };
+            let Some(theirs) = relay_values.get(&key).cloned() else {
+                continue;
+            };
+            if let Some((text, stamp)) = self.take_back(&ns, &key, id, theirs, now_ms) {
+                writes.push(Effect::Write {
+                    key: storage_key(&ns, &key),
+                    text: text.clone(),
+                });
+                self.outbox.push(OutboxItem {
+                    e: text,
+                    base: None,
+                    cas: false,
+                    id: None,
+                });
+                relay_has.insert(key, stamp);
+            }
         }
         let behind: Vec<String> = self
             .replica
@@ -558,6 +594,51 @@ impl Engine {
             }
         }
         writes
+    }
+
+    /// Takes the relay's value of `key` back after the relay refused this tab's edit `id`
+    /// (another device wrote first): the value is written under a new stamp, so it wins in
+    /// this browser as it did on the relay, and the conflict is reported. Returns the entry
+    /// text and its stamp, or `None` when the tab's own write is no longer the held value.
+    fn take_back(
+        &mut self,
+        ns: &str,
+        key: &str,
+        id: &str,
+        theirs: Json,
+        now_ms: u64,
+    ) -> Option<(String, Stamp)> {
+        let held = self.replica.get(key)?;
+        if self.own_writes.get(key) != Some(&held.stamp) {
+            return None; // something newer replaced the refused write already
+        }
+        let mine = held.value.clone();
+        let ttl = self.config.as_ref()?.ttl_ms;
+        let stamp = self.clock.as_mut()?.tick(now_ms);
+        let envelope = Envelope {
+            ns: ns.to_owned(),
+            key: key.to_owned(),
+            value: theirs.clone(),
+            stamp: stamp.clone(),
+            expires: ttl.map(|t| stamp.wall.saturating_add(t)),
+        };
+        self.replica.merge(key, theirs.clone(), stamp.clone());
+        match envelope.expires {
+            Some(x) => self.expiry.insert(key.to_owned(), x),
+            None => self.expiry.remove(key),
+        };
+        self.own_writes.insert(key.to_owned(), stamp.clone());
+        self.conflicts.push_back(Conflict {
+            key: key.to_owned(),
+            id: id.to_owned(),
+            mine,
+            theirs,
+        });
+        while self.conflicts.len() > MAX_REPORTED_CONFLICTS {
+            self.conflicts.pop_front();
+        }
+        self.news = true;
+        Some((envelope.encode(), stamp))
     }
 
     /// Records that the write under `storage_key` failed: the tab keeps its value, the status

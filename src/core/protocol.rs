@@ -91,6 +91,11 @@ pub struct RelaySnapshot {
     /// The relay's entries, as stored texts.
     #[serde(default)]
     pub entries: Vec<String>,
+    /// Ids of this tab's edits the relay refused (`conflict="reject"`: another device wrote
+    /// the key first): the tab takes the relay's value back, under a new stamp, and reports
+    /// the conflict.
+    #[serde(default)]
+    pub refused: Vec<String>,
 }
 
 fn version_one() -> u32 {
