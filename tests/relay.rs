@@ -318,3 +318,73 @@ fn an_edit_the_relay_refused_gives_way_to_the_relays_value_and_is_reported() {
         "still the one conflict"
     );
 }
+
+#[test]
+fn a_refused_edit_whose_winner_already_arrived_is_still_reported() {
+    let mut a = args("tab1", &[("zoom", "tab1.1", json!(5))], None);
+    a.conflict = ConflictPolicy::Reject;
+    let mut e = started(&a);
+    e.apply_edits(&a, NOW, |_| None);
+    e.take_delivery();
+    // The winner was stamped after this tab's edit but reached the relay first.
+    let winner = entry("u-gis", "zoom", json!(9), Stamp::new(NOW + 5, 0, "dev2"));
+    let snapshot = RelaySnapshot {
+        gen: 0,
+        entries: vec![winner.clone()],
+        refused: vec!["tab1.1".into()],
+    };
+    let writes = e.relay(&snapshot, NOW + 10);
+    assert_eq!(
+        writes.len(),
+        1,
+        "the winner is stored as it came, not restamped"
+    );
+    let d = e.take_delivery().expect("news");
+    assert_eq!(d.values.get("zoom").unwrap().t, json!(9));
+    assert_eq!(d.conflicts.len(), 1);
+    assert_eq!(d.conflicts[0].mine, Json::from_value(&json!(5)).unwrap());
+    assert!(d.outbox.is_empty());
+}
+
+#[test]
+fn under_reject_a_resend_is_the_same_compare_and_set_as_the_edit() {
+    let mut a = args("tab1", &[("zoom", "tab1.1", json!(5))], None);
+    a.conflict = ConflictPolicy::Reject;
+    a.edits.get_mut("zoom").unwrap().base = Some(Stamp::new(NOW - 9, 0, "x").to_string());
+    let mut e = started(&a);
+    e.apply_edits(&a, NOW, |_| None);
+    e.take_delivery();
+    // Another tab of this browser wrote `layers`; the relay holds an older `zoom`.
+    let (key, text) = {
+        let t = entry(
+            "u-gis",
+            "layers",
+            json!(["a"]),
+            Stamp::new(NOW + 1, 0, "tab2"),
+        );
+        (storage_key("u-gis", "layers"), t)
+    };
+    e.load(&key, &text, NOW + 2);
+    e.take_delivery();
+    let older = entry("u-gis", "zoom", json!(1), Stamp::new(NOW - 20, 0, "dev2"));
+    e.relay(
+        &RelaySnapshot {
+            gen: 0,
+            entries: vec![older],
+            refused: vec![],
+        },
+        NOW + 3,
+    );
+    let d = e.take_delivery().expect("the outbox");
+    assert_eq!(
+        d.outbox.len(),
+        1,
+        "only this tab's own edit: {:?}",
+        d.outbox
+    );
+    assert!(d.outbox[0].cas);
+    assert_eq!(
+        d.outbox[0].base,
+        Some(Stamp::new(NOW - 9, 0, "x").to_string())
+    );
+}

@@ -110,6 +110,12 @@ pub struct Engine {
     relay_seen: Option<RelaySnapshot>,
     /// Ids of edits the relay refused that were already handled.
     refused_seen: KeySet,
+    /// The value of this tab's last write of each key (devices mode: what a refusal of the
+    /// relay reports as `mine` even once the relay's value has won here).
+    last_written: KeyMap<Json>,
+    /// The base (stamp text) of this tab's last write of each key, so that under
+    /// `conflict="reject"` a resend to the relay is the same compare-and-set as the edit.
+    written_on: KeyMap<Option<String>>,
     /// False when shared state lives only in the open tabs (no storage): the status then
     /// stays degraded, whatever writes succeed.
     persistent: bool,
@@ -138,6 +144,8 @@ impl Engine {
             outbox: Vec::new(),
             relay_seen: None,
             refused_seen: KeySet::new(),
+            last_written: KeyMap::new(),
+            written_on: KeyMap::new(),
             persistent: true,
         }
     }
@@ -199,6 +207,8 @@ impl Engine {
             self.outbox.clear();
             self.relay_seen = None;
             self.refused_seen.clear();
+            self.last_written.clear();
+            self.written_on.clear();
             self.news = true;
         } else if self.config.as_ref().map(|c| &c.keys) != Some(&keys)
             || self.config.as_ref().map(|c| c.resend) != Some(args.resend)
@@ -462,6 +472,10 @@ impl Engine {
         self.own_writes.insert(key, stamp);
         let text = envelope.encode();
         if config.devices {
+            self.last_written
+                .insert(envelope.key.clone(), envelope.value.clone());
+            self.written_on
+                .insert(envelope.key.clone(), pending.base.clone());
             self.outbox.push(OutboxItem {
                 e: text.clone(),
                 base: pending.base.filter(|_| pending.compare),
@@ -560,10 +574,14 @@ impl Engine {
             else {
                 continue;
             };
-            let Some(theirs) = relay_values.get(&key).cloned() else {
+            let (Some(theirs), Some(theirs_stamp)) = (
+                relay_values.get(&key).cloned(),
+                relay_has.get(&key).cloned(),
+            ) else {
                 continue;
             };
-            if let Some((text, stamp)) = self.take_back(&ns, &key, id, theirs, now_ms) {
+            let taken = self.take_back(&ns, &key, id, (theirs, theirs_stamp), now_ms);
+            if let Some((text, stamp)) = taken {
                 writes.push(Effect::Write {
                     key: storage_key(&ns, &key),
                     text: text.clone(),
@@ -583,12 +601,24 @@ impl Engine {
             .filter(|(key, held)| relay_has.get(*key).is_none_or(|s| *s < held.stamp))
             .map(|(key, _)| key.clone())
             .collect();
+        let reject = self.config.as_ref().map(|c| c.conflict) == Some(ConflictPolicy::Reject);
         for key in behind {
+            // Under reject, a resend is the compare-and-set its edit was: a refused edit must
+            // not win by being resent. Values other tabs wrote are left to their writers.
+            let cas = if reject {
+                let held = self.replica.get(&key).map(|v| &v.stamp);
+                if held.is_none() || self.own_writes.get(&key) != held {
+                    continue;
+                }
+                Some(self.written_on.get(&key).cloned().flatten())
+            } else {
+                None
+            };
             if let Some(Effect::Write { text, .. }) = self.reseed(&storage_key(&ns, &key), now_ms) {
                 self.outbox.push(OutboxItem {
                     e: text,
-                    base: None,
-                    cas: false,
+                    cas: cas.is_some(),
+                    base: cas.flatten(),
                     id: None,
                 });
             }
@@ -605,12 +635,16 @@ impl Engine {
         ns: &str,
         key: &str,
         id: &str,
-        theirs: Json,
+        (theirs, theirs_stamp): (Json, Stamp),
         now_ms: u64,
     ) -> Option<(String, Stamp)> {
         let held = self.replica.get(key)?;
         if self.own_writes.get(key) != Some(&held.stamp) {
-            return None; // something newer replaced the refused write already
+            // The relay's value (or a newer one) already won here: only report.
+            if let Some(mine) = self.last_written.get(key).cloned() {
+                self.report_conflict(key, id, mine, theirs);
+            }
+            return None;
         }
         let mine = held.value.clone();
         let ttl = self.config.as_ref()?.ttl_ms;
@@ -628,6 +662,15 @@ impl Engine {
             None => self.expiry.remove(key),
         };
         self.own_writes.insert(key.to_owned(), stamp.clone());
+        self.last_written.insert(key.to_owned(), theirs.clone());
+        // Made on the relay's value: a resend passes the relay's check.
+        self.written_on
+            .insert(key.to_owned(), Some(theirs_stamp.to_string()));
+        self.report_conflict(key, id, mine, theirs);
+        Some((envelope.encode(), stamp))
+    }
+
+    fn report_conflict(&mut self, key: &str, id: &str, mine: Json, theirs: Json) {
         self.conflicts.push_back(Conflict {
             key: key.to_owned(),
             id: id.to_owned(),
@@ -638,7 +681,6 @@ impl Engine {
             self.conflicts.pop_front();
         }
         self.news = true;
-        Some((envelope.encode(), stamp))
     }
 
     /// Records that the write under `storage_key` failed: the tab keeps its value, the status
