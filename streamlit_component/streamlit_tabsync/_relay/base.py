@@ -1,0 +1,342 @@
+"""What every relay shares: stamps, stored entries, outcomes and the :class:`Relay` contract.
+
+An *entry* is the JSON text the browser's WASM engine writes for one key (the same format as
+its ``localStorage`` entries, ``src/core/envelope.rs``)::
+
+    {"f":1,"ns":"<scope>","k":"<key>","v":<any JSON>,"s":[<wall ms>,<counter>,"<tab id>"],
+     "x":<optional expiry, ms since the epoch>}
+
+A relay keeps, per scope and key, the entry with the greatest stamp. It checks the envelope
+(format, scope, key, stamp, expiry) but never the value: the engine checks the value of every
+entry it reads, so a relay has no business second-guessing it.
+"""
+
+from __future__ import annotations
+
+import abc
+import json
+import logging
+import re
+import time
+from dataclasses import dataclass
+from typing import Any, Callable
+
+#: A stamp: ``(wall ms, counter, tab id)``; see :func:`stamp_order`.
+Stamp = tuple[int, int, str]
+
+#: The entry format version this package reads.
+FORMAT_VERSION = 1
+#: Largest entry text, in UTF-8 bytes (the engine refuses larger ones too).
+MAX_ENTRY_BYTES = 96 * 1024
+#: Largest session-state key, in UTF-8 bytes.
+MAX_KEY_BYTES = 256
+#: Walls and expiry times must be exact in a double (JS numbers, Redis's Lua numbers).
+MAX_SAFE_INTEGER = 2**53 - 1
+#: Counters are u32 in the engine.
+MAX_COUNTER = 2**32 - 1
+
+# Scopes and tab ids: 1 to 64 of A-Z a-z 0-9 _ . - (ASCII only, hence no re.ASCII subtleties:
+# the class is spelt out rather than written as \w).
+_NAME = re.compile(r"[A-Za-z0-9_.\-]{1,64}")
+# Rust's char::is_control: the Unicode category Cc, i.e. C0, DEL and C1.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_FIELDS = frozenset({"f", "ns", "k", "v", "s", "x"})
+
+log = logging.getLogger("streamlit_tabsync")
+
+
+def is_valid_name(name: object) -> bool:
+    """True for a scope or tab id: 1 to 64 of ``A-Z a-z 0-9 _ . -``."""
+    return isinstance(name, str) and _NAME.fullmatch(name) is not None
+
+
+def is_valid_key(key: object) -> bool:
+    """True for a session-state key: 1 to 256 UTF-8 bytes, no control characters."""
+    return (
+        isinstance(key, str)
+        and key != ""
+        and _CONTROL.search(key) is None
+        # A lone surrogate (from a "\ud800" escape) is refused too, as the engine does.
+        and 0 < _utf8_len(key) <= MAX_KEY_BYTES
+    )
+
+
+def stamp_order(a: Stamp, b: Stamp) -> int:
+    """Order two stamps: by wall, then counter, then tab id byte by byte.
+
+    Returns
+    -------
+    int
+        ``-1`` when ``a`` is older than ``b``, ``0`` when equal, ``1`` when newer.
+    """
+    # Tab ids are ASCII, but comparing bytes makes the rule the engine's (Rust String Ord)
+    # and the Lua script's whatever reaches here.
+    ka = (a[0], a[1], a[2].encode("utf-8"))
+    kb = (b[0], b[1], b[2].encode("utf-8"))
+    return (ka > kb) - (ka < kb)
+
+
+def now_ms() -> int:
+    """The wall clock in ms since the epoch (the unit of stamps and expiry times)."""
+    return time.time_ns() // 1_000_000
+
+
+class RelayEntryError(ValueError):
+    """A text that is not a valid entry for the scope; the message says why."""
+
+
+class RelayUnavailable(Exception):
+    """The relay cannot be reached right now; ``str(exc)`` says why (never with a password)."""
+
+
+@dataclass(frozen=True)
+class RelayEntry:
+    """One key's stored entry: its text as the engine wrote it, and what a relay needs of it.
+
+    Build it with :meth:`parse`, which checks the envelope for one scope.
+    """
+
+    #: The session-state key.
+    key: str
+    #: The entry's JSON text, exactly as written (relays store and hand back this text).
+    text: str
+    #: The entry's stamp.
+    stamp: Stamp
+    #: When the entry expires, in ms since the epoch; ``None`` for never.
+    expires: int | None
+
+    def expired(self, at_ms: int | None = None) -> bool:
+        """True once ``at_ms`` (default: now) has reached the entry's expiry time."""
+        if self.expires is None:
+            return False
+        return self.expires <= (now_ms() if at_ms is None else at_ms)
+
+    @classmethod
+    def parse(cls, text: object, scope: str) -> RelayEntry:
+        """Check ``text`` as an entry of ``scope`` and read its key, stamp and expiry.
+
+        Parameters
+        ----------
+        text
+            The entry's JSON text.
+        scope
+            The scope the entry must name in ``ns``.
+
+        Returns
+        -------
+        RelayEntry
+            The entry, its text unchanged.
+
+        Raises
+        ------
+        RelayEntryError
+            With the reason, if the text is not a valid entry of ``scope``. The value ``v`` is
+            not checked (the engine checks it), only that it is present.
+        """
+        if not isinstance(text, str):
+            raise RelayEntryError(f"an entry must be a str, not {type(text).__name__}")
+        size = _utf8_len(text)
+        if size < 0:
+            raise RelayEntryError("the entry is not valid Unicode (it holds a lone surrogate)")
+        if size > MAX_ENTRY_BYTES:
+            raise RelayEntryError(f"the entry is {size} bytes, over the {MAX_ENTRY_BYTES} cap")
+        raw = _decode(text)
+        if not isinstance(raw, dict):
+            raise RelayEntryError(f"an entry must be a JSON object, not {_json_type(raw)}")
+        if "f" not in raw or not _is_int(raw["f"]) or raw["f"] != FORMAT_VERSION:
+            raise RelayEntryError(
+                f"unsupported entry format f={raw.get('f')!r} (expected {FORMAT_VERSION})"
+            )
+        if raw.get("ns") != scope:
+            raise RelayEntryError(f"the entry names scope {raw.get('ns')!r}, not {scope!r}")
+        key = raw.get("k")
+        if not is_valid_key(key):
+            raise RelayEntryError(
+                f"bad key {key!r}: a key is 1 to {MAX_KEY_BYTES} bytes without control characters"
+            )
+        if "v" not in raw:
+            raise RelayEntryError("the entry has no value 'v'")
+        stamp = _stamp(raw.get("s"))
+        expires = raw.get("x")
+        if expires is not None and not (_is_int(expires) and 0 <= expires <= MAX_SAFE_INTEGER):
+            raise RelayEntryError(
+                f"bad expiry x={expires!r}: expected an integer in 0..{MAX_SAFE_INTEGER} (ms)"
+            )
+        return cls(key=key, text=text, stamp=stamp, expires=expires)
+
+
+@dataclass(frozen=True)
+class PutOutcome:
+    """What :meth:`Relay.put` did."""
+
+    #: True when the entry was stored (and news published).
+    stored: bool
+    #: The entry held for the key after the call: the new one if stored, else the one that won
+    #: (``None`` if none could be read).
+    current: RelayEntry | None
+
+
+#: ``on_news(scope, origin)``: a put was stored in ``scope`` by the session ``origin``.
+NewsCallback = Callable[[str, str], None]
+#: ``on_health(healthy, reason)``; ``(True, None)`` also means "resync now".
+HealthCallback = Callable[[bool, "str | None"], None]
+
+
+class Relay(abc.ABC):
+    """A store of the newest entry per scope and key, shared by every server process using it.
+
+    Expiry: an entry with ``x`` expires at ``x``; expired entries are never returned by
+    :meth:`snapshot` and count as absent for :meth:`put`. Storage for a scope lives at least
+    as long as its newest-expiring entry, and forever while it holds an entry without ``x``.
+    """
+
+    #: Short name of the implementation ("embedded", "redis").
+    name: str = ""
+
+    @abc.abstractmethod
+    def snapshot(self, scope: str) -> dict[str, RelayEntry]:
+        """The scope's unexpired entries by key.
+
+        Raises
+        ------
+        RelayUnavailable
+            If the store cannot be read now.
+        """
+
+    @abc.abstractmethod
+    def put(
+        self,
+        scope: str,
+        entry: RelayEntry,
+        *,
+        base: Stamp | None = None,
+        compare: bool = False,
+        origin: str = "",
+    ) -> PutOutcome:
+        """Store ``entry`` if it is newer than the key's stored entry, atomically.
+
+        Parameters
+        ----------
+        scope
+            The scope; ``entry`` must have been parsed for it.
+        entry
+            The entry; stored only when its stamp is strictly greater than the stored one's
+            (or nothing unexpired is stored). Equal or older is a no-op.
+        base
+            With ``compare``: the stamp the writer last saw for the key (``None``: none).
+        compare
+            Compare-and-set (``conflict="reject"``): also refuse when a stored entry exists
+            whose stamp is greater than ``base`` (any stored entry when ``base`` is None).
+        origin
+            Opaque id of the writing session, handed to news listeners.
+
+        Returns
+        -------
+        PutOutcome
+            Whether it was stored, and the entry held afterwards.
+
+        Raises
+        ------
+        RelayUnavailable
+            If the store cannot be written now.
+        """
+
+    @abc.abstractmethod
+    def listen(self, on_news: NewsCallback, on_health: HealthCallback) -> None:
+        """Call ``on_news(scope, origin)`` for every stored put, from any process.
+
+        ``on_health(healthy, reason)`` is called when the relay turns unhealthy or healthy,
+        and with ``(True, None)`` once listening starts and after each reconnect: news sent
+        while disconnected are lost, so the caller must then resync with :meth:`snapshot`.
+        Callbacks run on a relay's thread (or the putting thread) and must be quick.
+        """
+
+    @property
+    @abc.abstractmethod
+    def healthy(self) -> tuple[bool, str | None]:
+        """``(True, None)``, or ``(False, reason)`` while the relay is unreachable."""
+
+    @abc.abstractmethod
+    def close(self) -> None:
+        """Stop listening and release connections. Idempotent."""
+
+
+def _utf8_len(text: str) -> int:
+    """UTF-8 length of ``text``; ``-1`` if it holds a lone surrogate (not encodable)."""
+    try:
+        return len(text.encode("utf-8"))
+    except UnicodeEncodeError:
+        return -1
+
+
+def _is_int(value: Any) -> bool:
+    # bool is an int subclass, and 1.0 is a float: neither is an integer in the format.
+    return type(value) is int
+
+
+def _json_type(value: Any) -> str:
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, str):
+        return "a string"
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    return "a number"
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _decode(text: str) -> Any:
+    # The engine's parser (serde) refuses an object that repeats one of its fields, where
+    # Python keeps the last: refuse too, so the relay never keeps what the engine drops. The
+    # hook runs innermost object first, so its last call is the top-level object.
+    repeated: list[str] = []
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        seen: dict[str, Any] = {}
+        repeated.clear()
+        for name, value in items:
+            if name in seen and name in _FIELDS:
+                repeated.append(name)
+            seen[name] = value
+        return seen
+
+    try:
+        raw = json.loads(text, parse_constant=_refuse_constant, object_pairs_hook=pairs)
+    except (ValueError, RecursionError) as exc:
+        raise RelayEntryError(f"the entry is not JSON: {exc}") from None
+    if isinstance(raw, dict) and repeated:
+        raise RelayEntryError(f"the entry repeats field {repeated[0]!r}")
+    return raw
+
+
+def _stamp(raw: Any) -> Stamp:
+    if not (isinstance(raw, list) and len(raw) == 3):
+        raise RelayEntryError(f"bad stamp s={raw!r}: expected [wall ms, counter, tab id]")
+    wall, counter, tab = raw
+    if not (_is_int(wall) and 0 <= wall <= MAX_SAFE_INTEGER):
+        raise RelayEntryError(f"bad stamp wall {wall!r}: expected an integer in 0..2**53-1")
+    if not (_is_int(counter) and 0 <= counter <= MAX_COUNTER):
+        raise RelayEntryError(f"bad stamp counter {counter!r}: expected an integer in 0..2**32-1")
+    if not is_valid_name(tab):
+        raise RelayEntryError(f"bad stamp tab id {tab!r}: expected 1 to 64 of A-Z a-z 0-9 _ . -")
+    return (wall, counter, tab)
+
+
+def check_scope(scope: object) -> str:
+    """Return ``scope`` if it is a valid scope name, else raise ``ValueError``."""
+    if not is_valid_name(scope):
+        raise ValueError(f"bad relay scope {scope!r}: expected 1 to 64 of A-Z a-z 0-9 _ . -")
+    return scope  # type: ignore[return-value]
+
+
+def call_quietly(callback: Callable[..., Any], *args: Any) -> None:
+    """Call a listener; log what it raises (a listener's failure must not fail a put)."""
+    try:
+        callback(*args)
+    except Exception:  # noqa: BLE001
+        log.exception("streamlit-tabsync: a relay listener raised")
