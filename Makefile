@@ -13,7 +13,7 @@ BUILD_DIR  := streamlit_component/streamlit_tabsync/frontend
 DEMO_PORT  ?= 8501
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: help setup setup-rust setup-browser setup-node setup-python build demo test \
+.PHONY: help setup setup-rust setup-browser setup-redis setup-node setup-python build demo test \
         test-rust test-wasm test-python test-floor test-floor-e2e test-e2e test-wheel lint bench fuzz clean
 
 help:
@@ -24,13 +24,16 @@ help:
 	@echo "make fuzz   - the property/fuzz tests with FUZZ_SCALE (default 20) times the cases"
 	@echo "make setup  - only install what is missing"
 
-setup: setup-rust setup-browser setup-node setup-python
+setup: setup-rust setup-browser setup-redis setup-node setup-python
 
 setup-rust:
 	@scripts/setup-rust.sh
 
 setup-browser:
 	@scripts/setup-browser.sh
+
+setup-redis:
+	@scripts/setup-redis.sh
 
 setup-node: frontend/node_modules/.package-lock.json
 
@@ -85,7 +88,7 @@ test-wasm: setup-rust setup-browser
 	@echo "==> Rust browser tests (wasm-bindgen-test, headless Chromium)"
 	cargo test --target $(WASM_TARGET)
 
-test-python: setup-python
+test-python: setup-python setup-redis
 	@echo "==> Python unit tests"
 	$(PY) -m pytest tests/python -q
 
@@ -93,7 +96,7 @@ test-python: setup-python
 FLOOR_STREAMLIT := 1.50.0
 FLOOR_VENV      := .venv-floor
 
-test-floor: $(FLOOR_VENV)/.installed
+test-floor: $(FLOOR_VENV)/.installed setup-redis
 	@echo "==> Python unit tests against the Streamlit floor ($(FLOOR_STREAMLIT))"
 	$(FLOOR_VENV)/bin/python -m pytest tests/python -q
 
@@ -101,7 +104,7 @@ $(FLOOR_VENV)/.installed: requirements-dev.txt streamlit_component/pyproject.tom
 	@echo "==> virtual environment $(FLOOR_VENV) with streamlit==$(FLOOR_STREAMLIT)"
 	@test -x $(FLOOR_VENV)/bin/python || python3 -m venv $(FLOOR_VENV)
 	$(FLOOR_VENV)/bin/python -m pip install --quiet "streamlit==$(FLOOR_STREAMLIT)" \
-	  $$(grep -E '^(pytest|pydantic|playwright)==' requirements-dev.txt) -e ./streamlit_component
+	  $$(grep -E '^(pytest|pydantic|playwright|redis)==' requirements-dev.txt) -e ./streamlit_component
 	@touch $@
 
 # End-to-end tests on the floor, where Streamlit has only the v1 host: the engine, fault,
@@ -110,7 +113,7 @@ $(FLOOR_VENV)/.installed: requirements-dev.txt streamlit_component/pyproject.tom
 FLOOR_E2E := tests/e2e/test_engine.py tests/e2e/test_faults.py tests/e2e/test_integrity.py \
              tests/e2e/test_app_errors.py tests/e2e/test_invisible_component.py
 
-test-floor-e2e: $(FLOOR_VENV)/.installed setup-browser build
+test-floor-e2e: $(FLOOR_VENV)/.installed setup-browser setup-redis build
 	@echo "==> end-to-end tests, v1 host on the Streamlit floor ($(FLOOR_STREAMLIT))"
 	TABSYNC_HOST=v1 $(FLOOR_VENV)/bin/python -m pytest $(FLOOR_E2E) -q -p no:cacheprovider
 
@@ -122,13 +125,13 @@ test-wheel: setup-python build
 # component iframe), both on the newest Streamlit.
 E2E_HOSTS ?= v2 v1
 
-test-e2e: setup-python setup-browser build
+test-e2e: setup-python setup-browser setup-redis build
 	@for host in $(E2E_HOSTS); do \
 	  echo "==> end-to-end tests, $$host host (real Streamlit server, tabs of headless Chromium)"; \
 	  TABSYNC_HOST=$$host $(PY) -m pytest tests/e2e -q -p no:cacheprovider || exit 1; \
 	done
 
-bench: setup-python setup-browser build
+bench: setup-python setup-browser setup-redis build
 	@echo "==> benchmarks (real Streamlit server, headless Chromium) -> bench/results.json"
 	$(PY) bench/run.py
 

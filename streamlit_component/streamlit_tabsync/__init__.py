@@ -16,7 +16,7 @@ Examples
 from __future__ import annotations
 
 from ._state import Conflict
-from ._sync import ConflictPolicy, SyncInfo, SyncStatus, sync
+from ._sync import Across, ConflictPolicy, SyncInfo, SyncStatus, Wakeup, sync
 from ._validate import Validator
 from ._values import MAX_VALUE_BYTES
 from .errors import (
@@ -30,6 +30,8 @@ __all__ = [
     "sync",
     "SyncInfo",
     "SyncStatus",
+    "Across",
+    "Wakeup",
     "Conflict",
     "ConflictPolicy",
     "Validator",

@@ -9,6 +9,7 @@ release), the probe degrades as its docstring says instead of raising in the app
 from __future__ import annotations
 
 from collections.abc import Container, Iterable
+from typing import Any
 
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
@@ -110,3 +111,100 @@ def hide_css(host: str, key: str) -> str:
     # Streamlit's class for a keyed element: its key with every other character as "-".
     safe = "".join(c if c.isascii() and (c.isalnum() or c in "_-") else "-" for c in key.strip())
     return f".st-key-{safe}{{display:none}}"
+
+
+def session_id() -> str | None:
+    """Id of the session running this script (public: the script run context)."""
+    ctx = get_script_run_ctx()
+    return getattr(ctx, "session_id", None) if ctx is not None else None
+
+
+def _app_session(session_id: str) -> object | None:
+    """The running ``AppSession`` of ``session_id``, or ``None`` when it has ended."""
+    from streamlit import runtime
+
+    if not runtime.exists():
+        return None
+    instance = runtime.get_instance()
+    getter = getattr(instance, "get_app_session", None)  # public-ish since 1.67
+    if callable(getter):
+        return getter(session_id)
+    manager = getattr(instance, "_session_mgr", None)  # 1.18 .. 1.66
+    info = manager.get_active_session_info(session_id) if manager is not None else None
+    return getattr(info, "session", None)
+
+
+def can_rerun_sessions() -> bool:
+    """Whether :func:`rerun_session` works on this Streamlit (probed on this session).
+
+    Fallback when it does not: ``sync(across="devices")`` polls for news in a fragment with
+    ``run_every`` (public API), at the cost of a run every interval.
+    """
+    sid = session_id()
+    if sid is None:
+        return False
+    try:
+        from streamlit.runtime.app_session import AppSessionState
+        from streamlit.proto.ClientState_pb2 import ClientState  # noqa: F401
+
+        session = _app_session(sid)
+        return (
+            session is not None
+            and callable(getattr(session, "request_rerun", None))
+            and hasattr(session, "_client_state")
+            and hasattr(session, "_event_loop")
+            and isinstance(getattr(session, "_state", None), AppSessionState)
+        )
+    except Exception:  # noqa: BLE001 - any change in the internals means "no"
+        return False
+
+
+#: How long a rerun waits for a running session to finish, in seconds (then it is dropped:
+#: the session is busy for that long, and its next run reads the relay anyway).
+_RERUN_PATIENCE_S = 30.0
+_RERUN_RETRY_S = 0.05
+
+
+def rerun_session(session_id: str) -> bool:
+    """Ask another session to run its script again, as if its user had interacted.
+
+    Called from any thread. The rerun is requested on the server's event loop, only while
+    the session is not running (a request during a run would replace the user's run with
+    older widget states), with a copy of the session's last client state (so a multipage app
+    stays on its page) whose fragment id is cleared (so the whole script runs).
+
+    Returns
+    -------
+    bool
+        False when the session has ended (the caller forgets it), True otherwise.
+    """
+    try:
+        from streamlit.proto.ClientState_pb2 import ClientState
+        from streamlit.runtime.app_session import AppSessionState
+
+        session: Any = _app_session(session_id)
+        if session is None:
+            return False
+        loop = session._event_loop
+    except Exception:  # noqa: BLE001
+        return False
+    tries = int(_RERUN_PATIENCE_S / _RERUN_RETRY_S)
+
+    def attempt(left: int) -> None:
+        state = session._state
+        if state == AppSessionState.SHUTDOWN_REQUESTED:
+            return
+        if state == AppSessionState.APP_IS_RUNNING:
+            if left > 0:
+                loop.call_later(_RERUN_RETRY_S, attempt, left - 1)
+            return
+        client_state = ClientState()
+        client_state.CopyFrom(session._client_state)
+        client_state.fragment_id = ""
+        session.request_rerun(client_state)
+
+    try:
+        loop.call_soon_threadsafe(attempt, tries)
+    except RuntimeError:  # the loop is closed: the server is shutting down
+        return False
+    return True

@@ -58,6 +58,35 @@ class ReportedConflict:
     theirs: str
 
 
+@dataclass(frozen=True)
+class OutboxItem:
+    """A stamped entry the module hands over for the server relay (``across="devices"``)."""
+
+    #: The entry as stored text: the relay stores it as is, stamp and all.
+    entry: str
+    #: For a compare-and-set (``conflict="reject"``): the stamp (text form) the edit was made
+    #: on, or ``None``.
+    base: str | None = None
+    #: Whether the relay must refuse the entry when it holds a value newer than ``base``.
+    cas: bool = False
+    #: Id of the local edit carried; ``None`` for an entry resent to heal the relay.
+    edit_id: str | None = None
+
+
+def _outbox(raw: Any) -> tuple[OutboxItem, ...]:
+    items = raw if isinstance(raw, list) else []
+    return tuple(
+        OutboxItem(
+            item["e"],
+            item.get("base") if isinstance(item.get("base"), str) else None,
+            item.get("cas") is True,
+            item.get("id") if isinstance(item.get("id"), str) else None,
+        )
+        for item in items
+        if isinstance(item, dict) and isinstance(item.get("e"), str)
+    )
+
+
 def _str_map(raw: Any) -> dict[str, Any]:
     return {k: v for k, v in raw.items() if isinstance(k, str)} if isinstance(raw, dict) else {}
 
@@ -84,6 +113,10 @@ class Delivery:
     #: Entries ignored as invalid since the component started.
     ignored: int = 0
     error: str | None = None
+    #: Entries for the server relay (``across="devices"``), oldest first.
+    outbox: tuple[OutboxItem, ...] = ()
+    #: True when the delivery carries nothing but the outbox (no news for this tab).
+    quiet: bool = False
 
     @classmethod
     def parse(cls, raw: Any) -> Delivery | None:
@@ -117,6 +150,8 @@ class Delivery:
             conflicts=conflicts,
             ignored=ignored if isinstance(ignored, int) and not isinstance(ignored, bool) else 0,
             error=error if isinstance(error, str) else None,
+            outbox=_outbox(raw.get("outbox")),
+            quiet=raw.get("quiet") is True,
         )
 
 
@@ -129,6 +164,9 @@ def render_args(
     ttl_ms: int | None,
     conflict: str,
     resend: int,
+    devices: bool = False,
+    relay: tuple[int, Sequence[str]] | None = None,
+    refused: Sequence[str] = (),
 ) -> dict[str, Any]:
     """The render args of one ``sync`` call.
 
@@ -137,8 +175,14 @@ def render_args(
     a fresh delivery of every value (after a bound key vanished from session state on a page
     where its type is not known yet). The args change only on real news: each change is a
     render message, not a rerun.
+
+    ``devices`` makes the module hand each stamped edit back in a delivery's outbox;
+    ``relay`` is ``(generation, entry texts)`` of what the server relay holds, when it is
+    reachable: the module merges what is newer and resends what the relay lacks (a new
+    generation asks it to compare again with unchanged entries); ``refused`` names this tab's
+    edits the relay refused under ``conflict="reject"``, whose key then takes the relay's value.
     """
-    return {
+    args: dict[str, Any] = {
         "v": PROTOCOL_VERSION,
         "ns": namespace,
         "tab": tab,
@@ -148,3 +192,12 @@ def render_args(
         "conflict": conflict,
         "resend": resend,
     }
+    if devices:
+        args["devices"] = True
+        snapshot: dict[str, Any] | None = None
+        if relay is not None:
+            snapshot = {"gen": relay[0], "entries": list(relay[1])}
+            if refused:
+                snapshot["refused"] = list(refused)
+        args["relay"] = snapshot
+    return args

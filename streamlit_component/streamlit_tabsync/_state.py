@@ -184,7 +184,39 @@ class ChannelState:
     #: Per key, the last few texts this tab's session state held (oldest first): the
     #: states a widget shown again may report before the browser draws the shared value.
     history: dict[str, list[str]] = field(default_factory=dict)
+    #: ``across="devices"``: id of the last delivery whose outbox went to the relay.
+    handed_over: str | None = None
+    #: ``across="devices"``: bumped when a hand-over to the relay failed, so the browser
+    #: compares its entries with the relay's again (and resends what the relay lacks).
+    relay_gen: int = 0
+    #: ``across="devices"``: ids of this tab's edits the relay refused under
+    #: ``conflict="reject"`` (another device wrote first); the browser adopts the relay's value.
+    relay_refused: list[str] = field(default_factory=list)
+    #: The relay hub's news counter last seen by the polling fallback.
+    relay_version: int | None = None
+    #: The render args of the last run of the whole script (a fragment run mounts them again).
+    last_args: dict[str, Any] | None = None
     _edit_counter: int = 0
+
+    def has_news_in(self, delivery: Delivery) -> bool:
+        """Whether ``delivery`` brings anything this tab has not applied: a value of another
+        tab under a stamp it does not know, a new status or error, or a conflict.
+
+        A delivery the browser marked quiet (only the outbox) normally brings nothing, but
+        Streamlit keeps only the latest component value: one that replaced an unprocessed
+        delivery carries that delivery's news, which this test finds.
+        """
+        own = "." + self.tab_id
+        for key, value in delivery.values.items():
+            known = self.known.get(key)
+            if (known is None or known.stamp != value.stamp) and not value.stamp.endswith(own):
+                return True
+        new_conflict = any(c.id not in self.reported_conflicts for c in delivery.conflicts)
+        return (
+            new_conflict
+            or delivery.status != self.browser_status
+            or delivery.error != self.browser_error
+        )
 
     def put_back_vanished(
         self, keys: Sequence[str], current: Mapping[str, Any], page: str

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hashlib
-import re
+import hmac
 import math
+import re
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -13,7 +15,9 @@ from typing import Any, Literal
 import streamlit as st
 
 from . import _compat
-from ._component import chosen_host, delivery_in, draw_helpers, mount
+from ._component import HostName, chosen_host, delivery_in, draw_helpers, mount
+from ._protocol import Delivery
+from ._relay.hub import RelayHub, RelayView, get_hub, user_secret
 from ._state import ChannelState, Conflict
 from ._validate import Validator
 from .errors import TabSyncError, WidgetAlreadyCreatedError
@@ -21,6 +25,15 @@ from .errors import TabSyncError, WidgetAlreadyCreatedError
 ConflictPolicy = Literal["lww", "reject"]
 """``"lww"``: last writer wins. ``"reject"``: an edit made on a value that another tab has
 since replaced is not written; the tab gets the stored value and the conflict is reported."""
+
+Across = Literal["tabs", "devices"]
+"""``"tabs"``: the tabs of one browser, through its storage, with no server state.
+``"devices"``: every tab of every browser of one ``user``, through a relay on the server
+(embedded in the Streamlit process, or Redis when ``TABSYNC_REDIS_URL`` is set)."""
+
+Wakeup = Literal["rerun", "poll"]
+"""How idle sessions learn of news from the relay: ``"rerun"`` (the server reruns them through
+Streamlit's runtime) or ``"poll"`` (a fragment checks every second; the public fallback)."""
 
 SyncStatus = Literal["starting", "live", "degraded", "blocked"]
 """Where a tab stands: ``starting`` until the shared state has been read, then ``live``;
@@ -67,6 +80,16 @@ class SyncInfo:
         had vanished from session state (a page switch, a widget not drawn in some runs, or
         ``del st.session_state[key]``), or the browser still reported a widget's previous
         value right after another tab's value was applied.
+    across : {"tabs", "devices"}
+        How far the keys are shared (see :data:`Across`).
+    relay : {"embedded", "redis"} or None
+        The server relay in use with ``across="devices"``; ``None`` within one browser.
+    relay_healthy : bool or None
+        Whether the relay is reachable (``None`` within one browser). While it is not, the
+        status is ``"degraded"``, :attr:`error` says why, and the tabs of each browser keep
+        syncing among themselves; edits made meanwhile reach the relay once it is back.
+    wakeup : {"rerun", "poll"} or None
+        How this session learns of other devices' news (see :data:`Wakeup`).
     """
 
     tab_id: str
@@ -79,6 +102,10 @@ class SyncInfo:
     error: str | None = None
     ignored: int = 0
     restored: tuple[str, ...] = ()
+    across: Across = "tabs"
+    relay: str | None = None
+    relay_healthy: bool | None = None
+    wakeup: Wakeup | None = None
 
 
 def _default_channel() -> str:
@@ -111,8 +138,12 @@ def _check_keys(keys: Sequence[str] | Mapping[str, Validator | None]) -> dict[st
     return checked
 
 
-def _user_id(user: Any) -> str:
-    """A stable id for ``user``: a string, or a mapping like ``st.user`` (email, else sub)."""
+def _user_id(user: Any) -> str | None:
+    """A stable id for ``user``: a string, or a mapping like ``st.user``.
+
+    Of ``st.user`` the identity provider's issuer and subject (``iss`` + ``sub``: stable and
+    unique per provider) are used, else ``email``. ``None`` for a user who is not logged in.
+    """
     if isinstance(user, str):
         if not user:
             raise TabSyncError("user must not be empty")
@@ -120,19 +151,28 @@ def _user_id(user: Any) -> str:
     getter = getattr(user, "get", None)
     if callable(getter):
         if getter("is_logged_in") is False:
-            return "\0anonymous"
-        for field_name in ("email", "sub", "id"):
+            return None
+        iss, sub = getter("iss"), getter("sub")
+        if isinstance(sub, str) and sub:
+            return f"{iss}\0{sub}" if isinstance(iss, str) and iss else sub
+        for field_name in ("email", "id"):
             value = getter(field_name)
             if isinstance(value, str) and value:
                 return value
     raise TabSyncError(
-        "user must be a string id or a mapping with an 'email' or 'sub' (such as st.user)"
+        "user must be a string id or a mapping with 'sub' or 'email' (such as st.user)"
     )
 
 
-def _scoped(namespace: str, user: Any) -> str:
-    """The namespace of ``user`` within ``namespace``: only a hash of the id is stored."""
-    digest = hashlib.sha256(f"{namespace}\0{_user_id(user)}".encode("utf-8")).hexdigest()
+def _scoped(namespace: str, user_id: str) -> str:
+    """The namespace of ``user_id`` within ``namespace``: only a digest of the id is stored
+    (an HMAC keyed with ``TABSYNC_SECRET`` when it is set, so a digest confirms no guess)."""
+    message = f"{namespace}\0{user_id}".encode("utf-8")
+    secret = user_secret()
+    if secret:
+        digest = hmac.new(secret.encode("utf-8"), message, hashlib.sha256).hexdigest()
+    else:
+        digest = hashlib.sha256(message).hexdigest()
     return "u-" + digest[:32]
 
 
@@ -141,6 +181,7 @@ def sync(
     *,
     channel: str | None = None,
     user: Any = None,
+    across: Across = "tabs",
     ttl: float | None = None,
     conflict: ConflictPolicy = "lww",
     on_conflict: Callable[[str, Any, Any], None] | None = None,
@@ -163,9 +204,16 @@ def sync(
         Namespace of the shared state: letters, digits, ``_``, ``.`` and ``-``, at most 64.
         Defaults to one namespace per app (derived from the main script's path).
     user : str or mapping, optional
-        Scope the shared state to a signed-in user: a user id, or ``st.user``. Tabs of
-        different users never see each other's values, even in one browser. Only a hash of
-        the id is stored.
+        Scope the shared state to a signed-in user: a user id, or ``st.user`` (its ``iss``
+        and ``sub`` claims, else ``email``). Tabs of different users never see each other's
+        values, even in one browser. Only a digest of the id is stored (keyed with
+        ``TABSYNC_SECRET`` when set). A user who is not logged in shares within the browser.
+    across : {"tabs", "devices"}, default "tabs"
+        ``"tabs"``: the tabs of this browser. ``"devices"``: every tab of every browser
+        where the same ``user`` runs ``sync`` with the same ``channel``, through the server:
+        a relay embedded in the Streamlit process, or Redis when ``TABSYNC_REDIS_URL`` (or
+        ``redis_url`` under ``[tabsync]`` in secrets) is set, for several server processes.
+        Needs ``user``.
     ttl : float, optional
         Time to live of shared values, in seconds. Values written longer ago are ignored
         when read and removed from storage, so a tab opened later never brings them back.
@@ -201,7 +249,8 @@ def sync(
     UnshareableValueError
         If a bound key holds a value that is not JSON data or is too large to share.
     TabSyncError
-        If ``keys`` or ``channel`` is malformed.
+        If ``keys`` or ``channel`` is malformed, or ``across="devices"`` has no ``user`` or
+        its relay cannot be set up (Redis URL malformed, ``redis`` not installed).
     """
     validators = _check_keys(keys)
     bound = list(validators)
@@ -210,7 +259,19 @@ def sync(
         raise TabSyncError(
             f"channel must be 1-64 letters, digits, '_', '.' or '-', got {channel_name!r}"
         )
-    namespace = channel_name if user is None else _scoped(channel_name, user)
+    if across not in ("tabs", "devices"):
+        raise TabSyncError(f'across must be "tabs" or "devices", got {across!r}')
+    if across == "devices" and user is None:
+        raise TabSyncError(
+            'across="devices" needs user= (a user id or st.user): shared state follows one '
+            "user across devices and must never reach another user"
+        )
+    user_id = None if user is None else _user_id(user)
+    devices = across == "devices" and user_id is not None
+    if user is None:
+        namespace = channel_name
+    else:
+        namespace = _scoped(channel_name, user_id if user_id is not None else "\0anonymous")
     if conflict not in ("lww", "reject"):
         raise TabSyncError(f'conflict must be "lww" or "reject", got {conflict!r}')
     ttl_ms: int | None = None
@@ -249,8 +310,17 @@ def sync(
     restored = state.put_back_vanished(bound, current, page)
     host = chosen_host()
     delivery = delivery_in(host, session.get(component_key))
-    # A delivery not processed yet means the component requested this rerun, not the user.
-    news = isinstance(delivery, dict) and delivery.get("id") != state.last_delivery
+    relay: _Relay | None = _Relay.join(namespace) if devices else None
+    parsed = Delivery.parse(delivery)
+    if relay is not None and parsed is not None:
+        relay.hand_over(state, parsed)
+    # A delivery not processed yet means the component requested this rerun, not the user
+    # (a quiet one only carried entries for the relay).
+    news = (
+        parsed is not None
+        and parsed.id != state.last_delivery
+        and not (parsed.quiet and not state.has_news_in(parsed))
+    )
     edited, put_back = state.detect_edits(
         bound,
         current,
@@ -278,13 +348,30 @@ def sync(
 
     draw_helpers(host, component_key, _compat.hide_css(host, component_key))
     args = state.render_args(namespace, bound, ttl_ms=ttl_ms, conflict=conflict)
-    mount(host, args, component_key)
+    if relay is not None:
+        entries = relay.view.entries
+        args["devices"] = True
+        args["relay"] = None
+        if entries is not None:
+            args["relay"] = {"gen": state.relay_gen, "entries": list(entries)}
+            if state.relay_refused:
+                args["relay"]["refused"] = list(state.relay_refused)
+        state.last_args = args
+        _mount_in_fragment(host, args, component_key, state_key, namespace)
+    else:
+        mount(host, args, component_key)
 
     status: SyncStatus = "starting"
     if state.live or state.browser_status == "blocked":
         # "blocked" can come before the first shared state: the browser side could not
         # start (no storage and no channel, or render args it could not read).
         status = state.browser_status  # type: ignore[assignment]
+    error = state.browser_error
+    if relay is not None and not relay.view.healthy:
+        # The browser's own sync goes on; only the reach beyond it is missing.
+        if status == "live":
+            status = "degraded"
+        error = error or f"relay ({relay.view.name}) unavailable: {relay.view.reason}"
     last = state.last_update
     info = SyncInfo(
         tab_id=state.tab_id,
@@ -294,10 +381,149 @@ def sync(
         rejected={item.key: item.reason for item in outcome.rejected},
         conflicts=tuple(outcome.conflicts),
         last_update=datetime.fromtimestamp(last, tz=timezone.utc) if last else None,
-        error=state.browser_error,
+        error=error,
         ignored=state.ignored,
         restored=tuple(dict.fromkeys(item.key for item in restored)),
+        across="devices" if devices else "tabs",
+        relay=relay.view.name if relay is not None else None,
+        relay_healthy=relay.view.healthy if relay is not None else None,
+        wakeup=relay.wakeup if relay is not None else None,
     )
     if on_change is not None and info.applied:
         on_change(info)
     return info
+
+
+#: Set by :func:`sync` while it runs the devices fragment as part of the whole script, so the
+#: fragment tells that call from a run of the fragment alone.
+_full_run = threading.local()
+
+#: How often the polling fallback looks for news, in seconds.
+POLL_EVERY_S = 1.0
+
+
+class _Relay:
+    """One devices-mode ``sync`` call's dealings with the process's relay hub."""
+
+    def __init__(self, hub: RelayHub, namespace: str, session_id: str | None) -> None:
+        self.hub = hub
+        self.namespace = namespace
+        self.session_id = session_id or ""
+        self.wakeup: Wakeup = "rerun" if _rerun_works() else "poll"
+        if session_id is not None:
+            hub.join(namespace, session_id)
+        self.view: RelayView = hub.view(namespace)
+
+    @classmethod
+    def join(cls, namespace: str) -> _Relay:
+        """Joins this session to ``namespace`` on the hub and reads the relay."""
+        try:
+            hub = get_hub()
+        except ImportError as exc:
+            raise TabSyncError(
+                'TABSYNC_REDIS_URL is set but the redis package is missing: pip install '
+                '"streamlit-tabsync[redis]"'
+            ) from exc
+        except ValueError as exc:
+            raise TabSyncError(f"the Redis URL cannot be used: {exc}") from exc
+        return cls(hub, namespace, _compat.session_id())
+
+    def hand_over(self, state: ChannelState, delivery: Delivery) -> None:
+        """Hands the stamped entries of ``delivery`` to the relay, once per delivery."""
+        hand_over(self.hub, self.namespace, self.session_id, state, delivery)
+
+
+def hand_over(
+    hub: RelayHub, namespace: str, origin: str, state: ChannelState, delivery: Delivery
+) -> bool:
+    """Hands the outbox of ``delivery`` to the relay (once per delivery).
+
+    An entry the relay refuses under ``conflict="reject"`` is named in the next render args,
+    so the browser takes the relay's value back; a hand-over that fails (relay unreachable)
+    bumps the relay generation, so the browser compares again once the relay is back.
+
+    Returns
+    -------
+    bool
+        True when the relay refused an edit: the browser must hear of it in a new render.
+    """
+    if not delivery.outbox or delivery.id == state.handed_over:
+        return False
+    state.handed_over = delivery.id
+    refused = False
+    for item in delivery.outbox:
+        outcome = hub.publish(
+            namespace, item.entry, base=item.base, compare=item.cas, origin=origin
+        )
+        if outcome is None:
+            state.relay_gen += 1
+        elif not outcome.stored and item.cas and item.edit_id is not None:
+            state.relay_refused = (state.relay_refused + [item.edit_id])[-16:]
+            refused = True
+    return refused
+
+
+_rerun_probe: bool | None = None
+
+
+def _rerun_works() -> bool:
+    """Whether the server can rerun other sessions (probed once per process)."""
+    global _rerun_probe
+    if _rerun_probe is None:
+        _rerun_probe = _compat.can_rerun_sessions()
+    return _rerun_probe
+
+
+def _mount_in_fragment(
+    host: HostName, args: dict[str, Any], key: str, state_key: str, namespace: str
+) -> None:
+    """Mounts the component inside a fragment (``across="devices"``).
+
+    A delivery that only hands entries over for the relay then reruns this fragment alone,
+    never the whole script: the writer pays one fragment run per edit. A delivery with news
+    asks for a run of the whole app, which applies it before the widgets are drawn.
+    """
+    _full_run.args = args
+    try:
+        _devices_fragment(host, key, state_key, namespace)
+    finally:
+        _full_run.args = None
+
+
+@st.fragment
+def _devices_fragment(host: HostName, key: str, state_key: str, namespace: str) -> None:
+    args = getattr(_full_run, "args", None)
+    if args is not None:
+        mount(host, args, key)
+        _poll_if_needed(namespace, state_key)
+        return
+    # A run of this fragment alone: the component posted a delivery.
+    session = st.session_state
+    state = session.get(state_key)
+    if not isinstance(state, ChannelState) or state.last_args is None:
+        st.rerun(scope="app")
+    delivery = Delivery.parse(delivery_in(host, session.get(key)))
+    if delivery is not None and delivery.id != state.last_delivery:
+        refused = hand_over(get_hub(), namespace, _compat.session_id() or "", state, delivery)
+        if refused or not delivery.quiet or state.has_news_in(delivery):
+            st.rerun(scope="app")
+    mount(host, state.last_args, key)
+    _poll_if_needed(namespace, state_key)
+
+
+def _poll_if_needed(namespace: str, state_key: str) -> None:
+    """The public fallback when other sessions cannot be rerun: poll the hub for news."""
+    if _rerun_works():
+        return
+    _relay_poll(namespace, state_key)
+
+
+@st.fragment(run_every=POLL_EVERY_S)
+def _relay_poll(namespace: str, state_key: str) -> None:
+    state = st.session_state.get(state_key)
+    version = get_hub().version(namespace)
+    seen = getattr(state, "relay_version", None)
+    if isinstance(state, ChannelState):
+        state.relay_version = version
+    if seen is not None and seen != version:
+        st.rerun(scope="app")

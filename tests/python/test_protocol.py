@@ -103,3 +103,40 @@ def test_parts_of_the_wrong_type_are_dropped_one_by_one():
 def test_values_that_are_not_strict_json_are_refused(text):
     with pytest.raises(ValueError):
         decode_value(text)
+
+
+def test_devices_args_built_here_are_the_golden_ones_rust_parses():
+    relay_entry = json.dumps(
+        {"f": 1, "ns": "gold", "k": "layers", "v": ["roads"], "s": [9000, 0, "dev2"]},
+        separators=(",", ":"),
+    )
+    built = render_args(
+        "gold",
+        "t1",
+        ["layers", "zoom"],
+        {"zoom": {"id": "t1.1", "t": "12", "base": None}},
+        ttl_ms=None,
+        conflict="lww",
+        resend=0,
+        devices=True,
+        relay=(4, [relay_entry]),
+    )
+    assert built == golden("render_args_devices.json")
+
+
+def test_a_devices_delivery_carries_its_outbox():
+    delivery = Delivery.parse(golden("delivery_outbox.json"))
+    assert delivery is not None and not delivery.quiet
+    (item,) = delivery.outbox
+    assert item.edit_id == "t1.1" and item.cas is False and item.base is None
+    assert json.loads(item.entry)["v"] == 12
+    assert delivery.values["layers"].text == '["roads"]'
+
+
+def test_a_malformed_outbox_is_dropped_item_by_item():
+    delivery = Delivery.parse(
+        {"id": "d", "ns": "n", "quiet": 1, "outbox": [{"e": 5}, "x", {"e": "{}", "cas": "yes"}]}
+    )
+    assert delivery is not None
+    assert delivery.quiet is False
+    assert [(i.entry, i.cas) for i in delivery.outbox] == [("{}", False)]

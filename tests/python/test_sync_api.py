@@ -126,15 +126,57 @@ st.text(tabsync.sync(["x"]).channel)
 
 
 def test_user_scopes_get_their_own_namespace_holding_only_a_hash():
-    from streamlit_tabsync._sync import _scoped
+    from streamlit_tabsync._sync import _scoped, _user_id
 
-    alice = _scoped("gis", "alice@example.com")
-    bob = _scoped("gis", {"is_logged_in": True, "email": "bob@example.com"})
+    alice = _scoped("gis", _user_id("alice@example.com"))
+    bob = _scoped("gis", _user_id({"is_logged_in": True, "email": "bob@example.com"}))
     assert alice != bob
     assert alice == _scoped("gis", "alice@example.com")
     assert alice != _scoped("other", "alice@example.com")
     assert "alice" not in alice and "example" not in alice
-    assert _scoped("gis", {"is_logged_in": False}) not in (alice, bob)
+    assert _user_id({"is_logged_in": False}) is None
+
+
+def test_st_user_is_identified_by_issuer_and_subject_before_email():
+    from streamlit_tabsync._sync import _user_id
+
+    claims = {"is_logged_in": True, "iss": "https://idp", "sub": "42", "email": "a@b.c"}
+    assert _user_id(claims) == "https://idp\x0042"
+    assert _user_id({**claims, "iss": None}) == "42"
+    assert _user_id({"is_logged_in": True, "email": "a@b.c"}) == "a@b.c"
+
+
+def test_a_secret_keys_the_user_digest(monkeypatch):
+    from streamlit_tabsync._sync import _scoped
+
+    plain = _scoped("gis", "alice")
+    monkeypatch.setenv("TABSYNC_SECRET", "s3cret")
+    keyed = _scoped("gis", "alice")
+    monkeypatch.setenv("TABSYNC_SECRET", "other")
+    assert len({plain, keyed, _scoped("gis", "alice")}) == 3
+
+
+def test_across_devices_needs_a_user_and_a_known_mode():
+    for call in (
+        'tabsync.sync(["a"], across="devices")',
+        'tabsync.sync(["a"], user="ann", across="everywhere")',
+    ):
+        at = run(
+            "import streamlit as st\nimport streamlit_tabsync as tabsync\n"
+            f"try:\n    {call}\nexcept tabsync.TabSyncError as exc:\n    st.text(str(exc))\n"
+        )
+        assert not at.exception, call
+        assert "user" in at.text[0].value or "across" in at.text[0].value, call
+
+
+def test_across_devices_reports_the_embedded_relay():
+    at = run(
+        "import streamlit as st\nimport streamlit_tabsync as tabsync\n"
+        'info = tabsync.sync(["a"], user="ann", across="devices")\n'
+        "st.text(f'{info.across} {info.relay} {info.relay_healthy}')\n"
+    )
+    assert not at.exception
+    assert at.text[0].value == "devices embedded True"
 
 
 def test_a_pydantic_model_can_validate_a_key():

@@ -1,0 +1,245 @@
+"""The process-wide meeting point of ``sync(across="devices")`` calls and the server relay.
+
+One :class:`RelayHub` per Streamlit server process. Each run of a devices-mode ``sync``
+*joins* its session to its scope (one user's channel), reads the relay's entries for the
+render args, and *publishes* the stamped entries its browser handed over. When the relay
+reports news for a scope (a put in this process or, through Redis, in another), the hub asks
+every other session of that scope to run again, so idle tabs on other devices update without
+interaction; when the relay comes back after an outage, every session runs again to resync
+(pub/sub messages sent meanwhile are lost) and to heal the relay from its browser.
+
+The hub never merges: it stores what the relay decides (strictly newer stamp wins) and hands
+entries to the browsers, where the WASM engine checks and merges them.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from .base import PutOutcome, Relay, RelayEntry, RelayEntryError, RelayUnavailable, Stamp
+
+_LOG = logging.getLogger("streamlit_tabsync")
+
+#: How often (joins) the hub looks for sessions that ended without news to notice it.
+_SWEEP_EVERY = 64
+
+
+def parse_stamp_text(text: str | None) -> Stamp | None:
+    """A stamp's text form (``wall.counter.tab``, as deliveries carry it) as a tuple."""
+    if not text:
+        return None
+    parts = text.split(".", 2)
+    if len(parts) != 3 or not parts[0].isdigit() or not parts[1].isdigit() or not parts[2]:
+        return None
+    return (int(parts[0]), int(parts[1]), parts[2])
+
+
+@dataclass(frozen=True)
+class RelayView:
+    """What a run learns of the relay: which one, its health, and the scope's entries."""
+
+    #: ``"embedded"`` or ``"redis"``.
+    name: str
+    healthy: bool
+    #: Why the relay is not healthy, when it is not.
+    reason: str | None
+    #: The scope's entry texts (sorted by key), or ``None`` when the relay is unreachable.
+    entries: tuple[str, ...] | None
+
+
+class RelayHub:
+    """Sessions per scope, the relay they share, and the reruns that carry news to them.
+
+    Parameters
+    ----------
+    relay
+        The relay (embedded or Redis).
+    rerun
+        Asks a session to run again; returns False when the session has ended.
+    alive
+        Whether a session still exists (used to forget ended sessions between news).
+    """
+
+    def __init__(
+        self,
+        relay: Relay,
+        rerun: Callable[[str], bool],
+        alive: Callable[[str], bool],
+    ) -> None:
+        self.relay = relay
+        self._rerun = rerun
+        self._alive = alive
+        self._lock = threading.Lock()
+        self._sessions: dict[str, dict[str, None]] = {}
+        self._versions: dict[str, int] = {}
+        self._joins = 0
+        relay.listen(self._on_news, self._on_health)
+
+    # -- sessions -------------------------------------------------------------------------
+
+    def join(self, scope: str, session_id: str) -> None:
+        """Registers ``session_id`` for news of ``scope`` (idempotent; called every run)."""
+        with self._lock:
+            self._sessions.setdefault(scope, {})[session_id] = None
+            self._joins += 1
+            sweep = self._joins % _SWEEP_EVERY == 0
+        if sweep:
+            self.sweep()
+
+    def sweep(self) -> int:
+        """Forgets every session that has ended; returns how many were forgotten."""
+        with self._lock:
+            pairs = [(s, sid) for s, ids in self._sessions.items() for sid in ids]
+        gone = [(s, sid) for s, sid in pairs if not self._alive(sid)]
+        with self._lock:
+            for scope, sid in gone:
+                self._forget(scope, sid)
+        return len(gone)
+
+    def _forget(self, scope: str, session_id: str) -> None:
+        ids = self._sessions.get(scope)
+        if ids is not None:
+            ids.pop(session_id, None)
+            if not ids:
+                del self._sessions[scope]
+                self._versions.pop(scope, None)
+
+    def session_count(self) -> int:
+        """How many (scope, session) registrations the hub holds."""
+        with self._lock:
+            return sum(len(ids) for ids in self._sessions.values())
+
+    def version(self, scope: str) -> int:
+        """A number that changes whenever ``scope`` has news (for the polling fallback)."""
+        with self._lock:
+            return self._versions.get(scope, 0)
+
+    # -- relay ----------------------------------------------------------------------------
+
+    def view(self, scope: str) -> RelayView:
+        """The relay's health and, when it is reachable, the scope's entries."""
+        healthy, reason = self.relay.healthy
+        entries: tuple[str, ...] | None = None
+        if healthy:
+            try:
+                snapshot = self.relay.snapshot(scope)
+                entries = tuple(snapshot[key].text for key in sorted(snapshot))
+            except RelayUnavailable as exc:
+                healthy, reason = False, str(exc)
+        return RelayView(self.relay.name, healthy, reason, entries)
+
+    def publish(
+        self,
+        scope: str,
+        text: str,
+        *,
+        base: str | None = None,
+        compare: bool = False,
+        origin: str = "",
+    ) -> PutOutcome | None:
+        """Hands one stamped entry to the relay.
+
+        Returns
+        -------
+        PutOutcome or None
+            What the relay did; ``None`` when the entry is malformed (reported in the log,
+            never raised: it came from the browser) or the relay is unreachable (the entry
+            stays in the browser and heals the relay once it is back).
+        """
+        try:
+            entry = RelayEntry.parse(text, scope)
+        except RelayEntryError as exc:
+            _LOG.warning("tabsync: an entry handed over for the relay was refused: %s", exc)
+            return None
+        try:
+            return self.relay.put(
+                scope, entry, base=parse_stamp_text(base), compare=compare, origin=origin
+            )
+        except RelayUnavailable as exc:
+            _LOG.info("tabsync: relay unavailable, entry kept in the browser: %s", exc)
+            return None
+
+    def _on_news(self, scope: str, origin: str) -> None:
+        with self._lock:
+            self._versions[scope] = self._versions.get(scope, 0) + 1
+            targets = [sid for sid in self._sessions.get(scope, ()) if sid != origin]
+        self._rerun_all(scope, targets)
+
+    def _on_health(self, healthy: bool, reason: str | None) -> None:
+        # Back after an outage: news sent meanwhile was lost, and the relay may have lost
+        # state: every session reads it again and heals it. Down: every session shows it.
+        with self._lock:
+            for scope in self._versions:
+                self._versions[scope] += 1
+            targets = [(s, list(ids)) for s, ids in self._sessions.items()]
+        for scope, ids in targets:
+            self._rerun_all(scope, ids)
+
+    def _rerun_all(self, scope: str, session_ids: list[str]) -> None:
+        ended = [sid for sid in session_ids if not self._rerun(sid)]
+        if ended:
+            with self._lock:
+                for sid in ended:
+                    self._forget(scope, sid)
+
+    def close(self) -> None:
+        """Stops the relay's listener."""
+        self.relay.close()
+
+
+_hub: RelayHub | None = None
+_hub_lock = threading.Lock()
+
+
+def _setting(env: str, secret: str) -> str | None:
+    """An env variable, else ``[tabsync] <secret>`` in Streamlit's secrets, else ``None``."""
+    value = os.environ.get(env)
+    if value:
+        return value
+    try:
+        import streamlit as st
+
+        section = st.secrets.get("tabsync")
+        found = section.get(secret) if section is not None else None
+    except Exception:  # noqa: BLE001 - no secrets file, or an unreadable one
+        return None
+    return found if isinstance(found, str) and found else None
+
+
+def redis_url() -> str | None:
+    """``TABSYNC_REDIS_URL``, else ``redis_url`` under ``[tabsync]`` in secrets."""
+    return _setting("TABSYNC_REDIS_URL", "redis_url")
+
+
+def user_secret() -> str | None:
+    """``TABSYNC_SECRET``, else ``secret`` under ``[tabsync]`` in secrets."""
+    return _setting("TABSYNC_SECRET", "secret")
+
+
+def get_hub() -> RelayHub:
+    """The process's hub, made on first use: Redis when a URL is set, else embedded."""
+    global _hub
+    with _hub_lock:
+        if _hub is None:
+            from .. import _compat
+
+            url = redis_url()
+            relay: Relay
+            if url:
+                from .redis_relay import RedisRelay
+
+                relay = RedisRelay(url)
+            else:
+                from .embedded import EmbeddedRelay
+
+                relay = EmbeddedRelay()
+            _hub = RelayHub(
+                relay,
+                rerun=_compat.rerun_session,
+                alive=lambda sid: _compat._app_session(sid) is not None,
+            )
+        return _hub

@@ -1,0 +1,105 @@
+"""The relay hub: which sessions hear of news, and that ended sessions are forgotten."""
+
+from __future__ import annotations
+
+import json
+
+from streamlit_tabsync._relay.embedded import EmbeddedRelay
+from streamlit_tabsync._relay.hub import RelayHub, parse_stamp_text
+
+
+def entry(scope: str, key: str, value: object, wall: int, tab: str = "t1") -> str:
+    return json.dumps(
+        {"f": 1, "ns": scope, "k": key, "v": value, "s": [wall, 0, tab]}, separators=(",", ":")
+    )
+
+
+class Sessions:
+    """Stands in for Streamlit's runtime: which sessions exist, and the reruns asked of them."""
+
+    def __init__(self) -> None:
+        self.open: set[str] = set()
+        self.reruns: list[str] = []
+
+    def rerun(self, sid: str) -> bool:
+        if sid not in self.open:
+            return False
+        self.reruns.append(sid)
+        return True
+
+    def alive(self, sid: str) -> bool:
+        return sid in self.open
+
+
+def make_hub() -> tuple[RelayHub, Sessions]:
+    sessions = Sessions()
+    return RelayHub(EmbeddedRelay(), sessions.rerun, sessions.alive), sessions
+
+
+def test_news_reruns_the_scopes_other_sessions_not_the_writer_nor_other_scopes():
+    hub, sessions = make_hub()
+    sessions.open |= {"a", "b", "c"}
+    hub.join("u-ann", "a")
+    hub.join("u-ann", "b")
+    hub.join("u-bob", "c")
+    sessions.reruns.clear()  # the first subscription's health report reran nobody yet
+    outcome = hub.publish("u-ann", entry("u-ann", "zoom", 3, 1000), origin="a")
+    assert outcome is not None and outcome.stored
+    assert sessions.reruns == ["b"]
+    view = hub.view("u-ann")
+    assert view.healthy and view.name == "embedded"
+    assert view.entries == (entry("u-ann", "zoom", 3, 1000),)
+    assert hub.view("u-bob").entries == ()
+
+
+def test_an_older_entry_changes_nothing_and_reruns_nobody():
+    hub, sessions = make_hub()
+    sessions.open |= {"a", "b"}
+    hub.join("u-ann", "a")
+    hub.join("u-ann", "b")
+    hub.publish("u-ann", entry("u-ann", "zoom", 3, 1000), origin="a")
+    sessions.reruns.clear()
+    outcome = hub.publish("u-ann", entry("u-ann", "zoom", 1, 999), origin="b")
+    assert outcome is not None and not outcome.stored
+    assert sessions.reruns == []
+    assert "3" in hub.view("u-ann").entries[0]
+
+
+def test_malformed_or_foreign_entries_are_refused_without_raising():
+    hub, _ = make_hub()
+    assert hub.publish("u-ann", "not json") is None
+    assert hub.publish("u-ann", entry("u-bob", "zoom", 1, 5)) is None
+    assert hub.view("u-ann").entries == ()
+
+
+def test_a_thousand_sessions_opened_and_closed_leave_nothing_behind():
+    hub, sessions = make_hub()
+    for n in range(1000):
+        sid = f"s{n}"
+        sessions.open.add(sid)
+        hub.join(f"u-{n % 7}", sid)
+        sessions.open.discard(sid)  # the tab is closed
+    hub.sweep()
+    assert hub.session_count() == 0
+    # News for a scope whose sessions ended forgets them too, without a sweep.
+    sessions.open.add("x")
+    hub.join("u-x", "x")
+    sessions.open.discard("x")
+    hub.publish("u-x", entry("u-x", "k", 1, 1), origin="other")
+    assert hub.session_count() == 0
+
+
+def test_the_periodic_sweep_bounds_the_registry_while_sessions_come_and_go():
+    hub, sessions = make_hub()
+    for n in range(1000):
+        sid = f"s{n}"
+        sessions.open.add(sid)
+        hub.join("u-ann", sid)
+        sessions.open.discard(sid)
+    assert hub.session_count() < 64 + 1
+
+
+def test_stamp_texts_parse_to_the_stamps_they_print():
+    assert parse_stamp_text("0000001764110000000.0000000003.ab-c") == (1764110000000, 3, "ab-c")
+    for bad in (None, "", "1.2", "x.1.t", "1.y.t", "1.2."):
+        assert parse_stamp_text(bad) is None
