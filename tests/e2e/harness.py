@@ -142,12 +142,20 @@ def stop_server(process: subprocess.Popen[bytes]) -> None:
         process.wait(timeout=10)
 
 
-def launch_streamlit(app: Path, log_dir: Path, host: str | None = None) -> StreamlitServer:
+def launch_streamlit(
+    app: Path,
+    log_dir: Path,
+    host: str | None = None,
+    extra_env: dict[str, str] | None = None,
+) -> StreamlitServer:
     """Start ``streamlit run app`` on a free port with ``TABSYNC_HOST=host`` (default: the
-    suite's :data:`HOST`), without waiting for it (see :func:`wait_healthy`)."""
+    suite's :data:`HOST`) and ``extra_env``, without waiting for it (see
+    :func:`wait_healthy`)."""
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     env = dict(os.environ)
+    env.pop("TABSYNC_REDIS_URL", None)  # only a test that asks for Redis gets it
+    env.update(extra_env or {})
     env["TABSYNC_HOST"] = host or HOST
     # The package is importable from the source tree even when it is not pip-installed.
     env["PYTHONPATH"] = os.pathsep.join(
@@ -194,9 +202,14 @@ def wait_healthy(server: StreamlitServer) -> StreamlitServer:
     return server
 
 
-def start_streamlit(app: Path, log_dir: Path, host: str | None = None) -> StreamlitServer:
+def start_streamlit(
+    app: Path,
+    log_dir: Path,
+    host: str | None = None,
+    extra_env: dict[str, str] | None = None,
+) -> StreamlitServer:
     """Start ``streamlit run app`` on a free port and wait until its health check says ok."""
-    return wait_healthy(launch_streamlit(app, log_dir, host))
+    return wait_healthy(launch_streamlit(app, log_dir, host, extra_env))
 
 
 # --------------------------------------------------------------------------------------------
@@ -250,6 +263,10 @@ class Tab:
 
     def status(self) -> str:
         return self._read("status=")
+
+    def expect_status(self, status: str) -> None:
+        """Wait (up to the deadline) until this tab shows ``status=<status>``."""
+        expect(self.line("status=")).to_have_text(f"status={status}")
 
     def expect_value(self, key: str, expected_repr: str) -> None:
         """Wait (up to the deadline) until this tab shows ``repr(session_state[key])``."""

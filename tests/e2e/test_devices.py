@@ -1,0 +1,245 @@
+"""Across devices: the same user's browsers on two Streamlit servers sharing one real Redis,
+and one server with the embedded relay. Each browser context is a device (its own storage).
+
+The "another user sees nothing" checks wait for a sentinel first: a device of the writing
+user on the same server as the other user gets the value, so the news has been everywhere
+it would go before the other user's tabs are read.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from .harness import (
+    APPS,
+    HOST,
+    Profile,
+    StreamlitServer,
+    Tab,
+    assert_no_errors,
+    fill_number,
+    start_streamlit,
+    stop_server,
+)
+from .relay_helpers import RedisProcess
+
+APP = APPS / "devices_app.py"
+
+#: Seen on the v1 host only (the component iframe inside a fragment): after rapid or
+#: simultaneous edits on two devices, tabs sometimes settle on a widget default or do not
+#: take the relay's winner back. Open in the issue tracker; v2 (Streamlit >= 1.51) passes.
+V1_CONCURRENT = pytest.mark.xfail(
+    HOST == "v1", reason="v1 host: concurrent edits across devices not reliable yet", strict=False
+)
+
+
+@pytest.fixture(scope="module")
+def log_dir() -> Path:
+    return Path(tempfile.mkdtemp(prefix="tabsync-devices-"))
+
+
+@pytest.fixture(scope="module")
+def redis_process(log_dir: Path) -> Iterator[RedisProcess]:
+    process = RedisProcess(log_dir).start()
+    yield process
+    process.kill()
+
+
+@pytest.fixture(scope="module")
+def two_servers(redis_process: RedisProcess, log_dir: Path) -> Iterator[list[StreamlitServer]]:
+    env = {"TABSYNC_REDIS_URL": redis_process.url}
+    servers = [start_streamlit(APP, log_dir, extra_env=env) for _ in range(2)]
+    yield servers
+    for server in servers:
+        stop_server(server.process)
+
+
+@pytest.fixture(scope="module")
+def embedded_server(log_dir: Path) -> Iterator[StreamlitServer]:
+    server = start_streamlit(APP, log_dir)
+    yield server
+    stop_server(server.process)
+
+
+def device(new_context: Callable[[], Profile], server: StreamlitServer, user: str,
+           tabs: int = 1, query: str = "") -> list[Tab]:
+    """A new browser profile (a device) with ``tabs`` tabs of ``user`` on ``server``."""
+    return new_context().open_tabs(f"{server.url}/?user={user}{query}", tabs)
+
+
+def test_a_change_on_one_device_reaches_both_tabs_of_another_through_redis(
+    two_servers: list[StreamlitServer], new_context: Callable[[], Profile]
+) -> None:
+    (laptop,) = device(new_context, two_servers[0], "u-reach")
+    screen = device(new_context, two_servers[1], "u-reach", tabs=2)
+    assert "relay=redis healthy=True wakeup=rerun" in laptop.line("relay=").inner_text()
+    fill_number(laptop, "Zoom", 7)
+    for tab in screen:
+        tab.expect_value("zoom", "7")
+    laptop.expect_value("zoom", "7")
+
+
+def test_the_writer_pays_no_second_run_of_the_app_script(
+    two_servers: list[StreamlitServer], new_context: Callable[[], Profile]
+) -> None:
+    (laptop,) = device(new_context, two_servers[0], "u-cost")
+    (screen,) = device(new_context, two_servers[1], "u-cost")
+    laptop.expect_idle()
+    before = laptop.runs()
+    fill_number(laptop, "Zoom", 3)
+    screen.expect_value("zoom", "3")  # handed over: the fragment run happened
+    laptop.expect_idle()
+    assert laptop.runs() == before + 1, "only the user's own run of the whole script"
+
+
+def test_another_users_devices_see_nothing_both_ways(
+    two_servers: list[StreamlitServer], new_context: Callable[[], Profile]
+) -> None:
+    (ann,) = device(new_context, two_servers[0], "ann-apart")
+    (ann_sentinel,) = device(new_context, two_servers[1], "ann-apart")
+    (bob,) = device(new_context, two_servers[1], "bob-apart")
+    (bob_sentinel,) = device(new_context, two_servers[0], "bob-apart")
+    fill_number(ann, "Zoom", 5)
+    ann_sentinel.expect_value("zoom", "5")
+    bob.fill_text("Note", "bob's")
+    bob_sentinel.expect_value("note", "\"bob's\"")
+    assert bob.value("zoom") == "1" and bob_sentinel.value("zoom") == "1"
+    assert ann.value("note") == "''" and ann_sentinel.value("note") == "''"
+
+
+def test_a_device_opened_later_starts_with_the_shared_values(
+    two_servers: list[StreamlitServer], new_context: Callable[[], Profile]
+) -> None:
+    (first,) = device(new_context, two_servers[0], "u-later")
+    fill_number(first, "Zoom", 9)
+    first.fill_text("Note", "kept")
+    first.expect_value("note", "'kept'")
+    for server in two_servers:
+        (later,) = device(new_context, server, "u-later")
+        later.expect_value("zoom", "9")
+        later.expect_value("note", "'kept'")
+
+
+@V1_CONCURRENT
+def test_rapid_edits_on_two_devices_converge_on_the_last(
+    two_servers: list[StreamlitServer], new_context: Callable[[], Profile]
+) -> None:
+    (one,) = device(new_context, two_servers[0], "u-race")
+    two = device(new_context, two_servers[1], "u-race", tabs=2)
+    for n, tab in enumerate([one, two[0], one, two[0], one, two[0]]):
+        fill_number(tab, "Zoom", 20 + n)
+    for tab in [one, *two]:
+        tab.expect_value("zoom", "25")
+
+
+def test_the_embedded_relay_keeps_one_users_devices_in_step_and_others_apart(
+    embedded_server: StreamlitServer, new_context: Callable[[], Profile]
+) -> None:
+    (ann,) = device(new_context, embedded_server, "ann-emb")
+    ann_phone = device(new_context, embedded_server, "ann-emb", tabs=2)
+    (bob,) = device(new_context, embedded_server, "bob-emb")
+    assert "relay=embedded healthy=True" in ann.line("relay=").inner_text()
+    fill_number(ann, "Zoom", 4)
+    for tab in ann_phone:
+        tab.expect_value("zoom", "4")
+    fill_number(bob, "Zoom", 8)
+    bob.expect_value("zoom", "8")
+    (bob_later,) = device(new_context, embedded_server, "bob-emb")
+    bob_later.expect_value("zoom", "8")  # bob's news has been through the relay
+    for tab in [ann, *ann_phone]:
+        assert tab.value("zoom") == "4"
+
+
+def test_redis_down_then_back_empty_loses_nothing(
+    log_dir: Path, new_context: Callable[[], Profile]
+) -> None:
+    redis = RedisProcess(log_dir).start()
+    env = {"TABSYNC_REDIS_URL": redis.url}
+    servers = [start_streamlit(APP, log_dir, extra_env=env) for _ in range(2)]
+    try:
+        (laptop,) = device(new_context, servers[0], "u-outage")
+        screen = device(new_context, servers[1], "u-outage", tabs=2)
+        fill_number(laptop, "Zoom", 2)
+        screen[1].expect_value("zoom", "2")
+
+        redis.kill()
+        for tab in [laptop, *screen]:
+            tab.expect_status("degraded")
+        assert "relay=redis healthy=False" in laptop.line("relay=").inner_text()
+        # Each browser's tabs keep syncing among themselves; nothing raises.
+        fill_number(screen[0], "Zoom", 6)
+        screen[1].expect_value("zoom", "6")
+        laptop.fill_text("Note", "offline")
+        laptop.expect_value("note", "'offline'")
+        assert_no_errors(laptop, *screen)
+
+        redis.start()  # same port, empty: every write it held is gone
+        for tab in [laptop, *screen]:
+            tab.expect_status("live")
+            tab.expect_value("zoom", "6")
+            tab.expect_value("note", "'offline'")
+        assert redis.client().hlen("tabsync:{%s}:entries" % _scope_of(laptop)) == 2
+    finally:
+        for server in servers:
+            stop_server(server.process)
+        redis.kill()
+
+
+def _scope_of(tab: Tab) -> str:
+    """The namespace (scope) a tab syncs in, read from its stored entries."""
+    keys = [k for k in tab.local_storage() if k.startswith("tabsync:v1:")]
+    assert keys, "the tab has stored entries"
+    return keys[0].split(":")[2]
+
+
+def test_values_expire_on_the_relay_with_their_ttl(
+    two_servers: list[StreamlitServer],
+    redis_process: RedisProcess,
+    new_context: Callable[[], Profile],
+) -> None:
+    (laptop,) = device(new_context, two_servers[0], "u-ttl", query="&ttl=2")
+    (screen,) = device(new_context, two_servers[1], "u-ttl", query="&ttl=2")
+    fill_number(laptop, "Zoom", 7)
+    screen.expect_value("zoom", "7")
+    key = "tabsync:{%s}:entries" % _scope_of(laptop)
+    client = redis_process.client()
+    assert 0 < client.pttl(key) <= 2000, "the Redis key expires with the value"
+    deadline = time.monotonic() + 20
+    while client.exists(key):
+        assert time.monotonic() < deadline, "the Redis key should have expired"
+        time.sleep(0.05)  # poll interval
+    (later,) = device(new_context, two_servers[1], "u-ttl", query="&ttl=2")
+    later.expect_status("live")
+    assert later.value("zoom") == "1", "an expired value is not brought back"
+
+
+@V1_CONCURRENT
+def test_reject_lets_exactly_one_of_two_simultaneous_writes_win(
+    two_servers: list[StreamlitServer], new_context: Callable[[], Profile]
+) -> None:
+    (one,) = device(new_context, two_servers[0], "u-cas", query="&conflict=reject")
+    (two,) = device(new_context, two_servers[1], "u-cas", query="&conflict=reject")
+    boxes = [t.front().page.get_by_role("spinbutton", name="Zoom", exact=True) for t in (one, two)]
+    # Both typed first, then both submitted back to back: neither has the other's news yet.
+    for box, value in zip(boxes, ("31", "32")):
+        box.fill(value)
+    for box in boxes:
+        box.press("Enter")
+    deadline = time.monotonic() + 30
+    while True:
+        values = {one.value("zoom"), two.value("zoom")}
+        reports = [t.line("conflicts=").inner_text()[len("conflicts="):] for t in (one, two)]
+        if len(values) == 1 and any(reports):
+            break
+        assert time.monotonic() < deadline, f"no convergence: {values}, {reports}"
+        time.sleep(0.05)  # poll interval
+    (winner,) = values
+    losers = [r for r in reports if r]
+    assert len(losers) == 1, f"exactly one device's write is refused: {reports}"
+    mine, theirs = losers[0].removeprefix("zoom:").split("->")
+    assert {mine, theirs} == {"31", "32"} and theirs == winner
