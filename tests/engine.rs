@@ -27,6 +27,7 @@ fn args(tab: &str, edits: &[(&str, &str, Value)]) -> RenderArgs {
         resend: 0,
         devices: false,
         relay: None,
+        seen: None,
     }
 }
 

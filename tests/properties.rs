@@ -258,6 +258,7 @@ fn args(tab: usize, edit: Option<(&str, usize)>) -> RenderArgs {
         resend: 0,
         devices: false,
         relay: None,
+        seen: None,
     }
 }
 

@@ -55,6 +55,7 @@ fn args(keys: &[&str]) -> RenderArgs {
         resend: 0,
         devices: false,
         relay: None,
+        seen: None,
     }
 }
 

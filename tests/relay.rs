@@ -28,6 +28,7 @@ fn args(tab: &str, edits: &[(&str, &str, Value)], relay: Option<(u64, Vec<String
         conflict: ConflictPolicy::Lww,
         resend: 0,
         devices: true,
+        seen: None,
         relay: relay.map(|(gen, entries)| RelaySnapshot {
             gen,
             entries,
@@ -387,4 +388,63 @@ fn under_reject_a_resend_is_the_same_compare_and_set_as_the_edit() {
         d.outbox[0].base,
         Some(Stamp::new(NOW - 9, 0, "x").to_string())
     );
+}
+
+#[test]
+fn a_refusal_that_arrives_before_the_relays_value_waits_for_it() {
+    let mut a = args("tab1", &[("zoom", "tab1.1", json!(5))], None);
+    a.conflict = ConflictPolicy::Reject;
+    let mut e = started(&a);
+    e.apply_edits(&a, NOW, |_| None);
+    e.take_delivery();
+    // The snapshot was read before the winner was stored: the refusal comes alone.
+    let early = RelaySnapshot {
+        gen: 0,
+        entries: vec![],
+        refused: vec!["tab1.1".into()],
+    };
+    e.relay(&early, NOW + 1);
+    let d = e.take_delivery();
+    assert!(
+        d.is_none_or(|d| d.conflicts.is_empty()),
+        "nothing to take back yet"
+    );
+    let winner = entry("u-gis", "zoom", json!(9), Stamp::new(NOW - 1, 0, "dev2"));
+    let later = RelaySnapshot {
+        gen: 0,
+        entries: vec![winner],
+        refused: vec!["tab1.1".into()],
+    };
+    e.relay(&later, NOW + 2);
+    let d = e.take_delivery().expect("news");
+    assert_eq!(d.values.get("zoom").unwrap().t, json!(9));
+    assert_eq!(d.conflicts.len(), 1);
+}
+
+#[test]
+fn a_re_created_component_still_gives_way_to_a_refusal_of_its_tabs_edit() {
+    let mut a = args("tab1", &[("zoom", "tab1.1", json!(5))], None);
+    a.conflict = ConflictPolicy::Reject;
+    let mut first = started(&a);
+    let writes = first.apply_edits(&a, NOW, |_| None);
+    let [Effect::Write { key, text }] = writes.as_slice() else {
+        panic!("one write")
+    };
+    // Streamlit re-creates the component: a new engine of the same tab reads storage.
+    let mut e = Engine::new("j");
+    e.configure(&a).unwrap();
+    e.restore_acks(first.acks().clone());
+    e.load(key, text, NOW + 1);
+    e.take_delivery();
+    let winner = entry("u-gis", "zoom", json!(9), Stamp::new(NOW - 1, 0, "dev2"));
+    let snapshot = RelaySnapshot {
+        gen: 0,
+        entries: vec![winner],
+        refused: vec!["tab1.1".into()],
+    };
+    let writes = e.relay(&snapshot, NOW + 2);
+    assert_eq!(writes.len(), 1, "the relay's value is written back");
+    let d = e.take_delivery().expect("news");
+    assert_eq!(d.values.get("zoom").unwrap().t, json!(9));
+    assert_eq!(d.conflicts.len(), 1);
 }

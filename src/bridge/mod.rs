@@ -31,6 +31,12 @@ pub use entry::{mount_iframe, mount_module, Mounted};
 /// Smallest time between two deliveries to Streamlit, in ms (each delivery is one rerun).
 pub const MIN_DELIVERY_GAP_MS: u32 = 100;
 
+/// Devices mode: how long a delivery may stay unseen by the Streamlit side before the state
+/// is posted again, in ms (doubled after each try, up to [`MAX_UNSEEN_TRIES`] tries).
+pub const UNSEEN_MS: u32 = 1_000;
+/// Devices mode: how many times an unseen delivery is posted again.
+pub const MAX_UNSEEN_TRIES: u32 = 5;
+
 /// How often a failed write (storage full) is tried again, in ms.
 pub const RETRY_MS: u32 = 1_000;
 
@@ -47,6 +53,13 @@ pub struct Bridge {
     pending_flush: Option<Timeout>,
     retry: Option<Timeout>,
     last_delivery_ms: Option<u64>,
+    /// Devices mode: id of the last delivery posted, until the Streamlit side has seen it.
+    unseen: Option<String>,
+    unseen_tries: u32,
+    unseen_timer: Option<Timeout>,
+    /// True while the delivery due is a repeat of an unseen one.
+    repeating: bool,
+    devices: bool,
     this: Weak<RefCell<Bridge>>,
 }
 
@@ -83,6 +96,11 @@ impl Bridge {
                 pending_flush: None,
                 retry: None,
                 last_delivery_ms: None,
+                unseen: None,
+                unseen_tries: 0,
+                unseen_timer: None,
+                repeating: false,
+                devices: false,
                 this: this.clone(),
             })
         });
@@ -142,6 +160,11 @@ impl Bridge {
         if let Some(snapshot) = &args.relay {
             let writes = self.engine.relay(snapshot, now_ms());
             self.carry_out(writes);
+        }
+        self.devices = args.devices;
+        if self.unseen.is_some() && self.unseen == args.seen {
+            self.unseen = None;
+            self.unseen_timer = None;
         }
         for pending in self.engine.begin_edits(&args) {
             self.start_commit(pending);
@@ -313,6 +336,26 @@ impl Bridge {
         }));
     }
 
+    /// Posts the state again if the last delivery is still unseen after a while.
+    fn watch_unseen(&mut self) {
+        if self.unseen_tries >= MAX_UNSEEN_TRIES {
+            return;
+        }
+        let wait = UNSEEN_MS.saturating_mul(1 << self.unseen_tries);
+        let weak = self.this.clone();
+        self.unseen_timer = Some(Timeout::new(wait, move || {
+            with_bridge(&weak, |b| {
+                b.unseen_timer = None;
+                if b.unseen.is_some() {
+                    b.unseen_tries += 1;
+                    b.repeating = true;
+                    b.engine.redeliver();
+                    b.schedule_delivery();
+                }
+            })
+        }));
+    }
+
     fn deliver(&mut self) {
         let Some(delivery) = self.engine.take_delivery() else {
             return;
@@ -328,6 +371,13 @@ impl Bridge {
                 self.engine.note(&err.to_string());
             }
             self.last_delivery_ms = Some(now_ms());
+            if self.devices {
+                if !std::mem::take(&mut self.repeating) {
+                    self.unseen_tries = 0;
+                }
+                self.unseen = Some(delivery.id);
+                self.watch_unseen();
+            }
         }
     }
 }

@@ -563,7 +563,7 @@ impl Engine {
             relay_values.insert(key, value);
         }
         for id in &snapshot.refused {
-            if self.refused_seen.insert(id.clone(), ()).is_some() {
+            if self.refused_seen.contains_key(id) {
                 continue;
             }
             let Some(key) = self
@@ -578,8 +578,10 @@ impl Engine {
                 relay_values.get(&key).cloned(),
                 relay_has.get(&key).cloned(),
             ) else {
-                continue;
+                continue; // the relay's value has not reached this snapshot yet: next one
             };
+            // Handled once, and only once the winner is known.
+            self.refused_seen.insert(id.clone(), ());
             let taken = self.take_back(&ns, &key, id, (theirs, theirs_stamp), now_ms);
             if let Some((text, stamp)) = taken {
                 writes.push(Effect::Write {
@@ -606,8 +608,11 @@ impl Engine {
             // Under reject, a resend is the compare-and-set its edit was: a refused edit must
             // not win by being resent. Values other tabs wrote are left to their writers.
             let cas = if reject {
-                let held = self.replica.get(&key).map(|v| &v.stamp);
-                if held.is_none() || self.own_writes.get(&key) != held {
+                if !self
+                    .replica
+                    .get(&key)
+                    .is_some_and(|v| self.is_own(&v.stamp))
+                {
                     continue;
                 }
                 Some(self.written_on.get(&key).cloned().flatten())
@@ -639,7 +644,7 @@ impl Engine {
         now_ms: u64,
     ) -> Option<(String, Stamp)> {
         let held = self.replica.get(key)?;
-        if self.own_writes.get(key) != Some(&held.stamp) {
+        if !self.is_own(&held.stamp) {
             // The relay's value (or a newer one) already won here: only report.
             if let Some(mine) = self.last_written.get(key).cloned() {
                 self.report_conflict(key, id, mine, theirs);
@@ -668,6 +673,12 @@ impl Engine {
             .insert(key.to_owned(), Some(theirs_stamp.to_string()));
         self.report_conflict(key, id, mine, theirs);
         Some((envelope.encode(), stamp))
+    }
+
+    /// True for a stamp this tab made, in this instance or an earlier one of the same tab
+    /// (a component re-created by Streamlit keeps its tab id but not its memory).
+    fn is_own(&self, stamp: &Stamp) -> bool {
+        self.clock.as_ref().map(HybridClock::tab) == Some(stamp.tab.as_str())
     }
 
     fn report_conflict(&mut self, key: &str, id: &str, mine: Json, theirs: Json) {
@@ -727,6 +738,11 @@ impl Engine {
     pub fn storage_blocked(&mut self, reason: &str) {
         self.status = Status::Blocked;
         self.error = Some(reason.to_owned());
+        self.news = true;
+    }
+
+    /// Makes a delivery due again with the current state (a delivery that was not seen).
+    pub fn redeliver(&mut self) {
         self.news = true;
     }
 

@@ -73,6 +73,12 @@ pub struct RenderArgs {
     /// is not, or when sync stays within the browser).
     #[serde(default)]
     pub relay: Option<RelaySnapshot>,
+    /// Devices mode: id of the last delivery the Streamlit side has seen. A delivery travels
+    /// as a run of the component's fragment, which Streamlit drops when it arrives while a
+    /// run of the whole app is re-registering its fragments; the module posts the state again
+    /// until it is seen.
+    #[serde(default)]
+    pub seen: Option<String>,
 }
 
 /// The entries a server relay holds for one namespace (render args, devices mode).

@@ -165,13 +165,24 @@ _RERUN_PATIENCE_S = 30.0
 _RERUN_RETRY_S = 0.05
 
 
-def rerun_session(session_id: str) -> bool:
-    """Ask another session to run its script again, as if its user had interacted.
+def current_fragment_id() -> str | None:
+    """Id of the fragment running now (``None`` outside a fragment or when unknown).
+
+    Fallback: ``None``, with which :func:`rerun_session` reruns the whole script instead.
+    """
+    ctx = get_script_run_ctx()
+    fragment_id = getattr(ctx, "current_fragment_id", None) if ctx is not None else None
+    return fragment_id if isinstance(fragment_id, str) and fragment_id else None
+
+
+def rerun_session(session_id: str, fragment_id: str | None = None) -> bool:
+    """Ask another session to run its script (or one fragment of it) again.
 
     Called from any thread. The rerun is requested on the server's event loop, only while
     the session is not running (a request during a run would replace the user's run with
     older widget states), with a copy of the session's last client state (so a multipage app
-    stays on its page) whose fragment id is cleared (so the whole script runs).
+    stays on its page) whose fragment id is ``fragment_id`` (cleared when ``None``: the whole
+    script runs). A fragment that no longer exists is skipped by Streamlit.
 
     Returns
     -------
@@ -200,7 +211,7 @@ def rerun_session(session_id: str) -> bool:
             return
         client_state = ClientState()
         client_state.CopyFrom(session._client_state)
-        client_state.fragment_id = ""
+        client_state.fragment_id = fragment_id or ""
         session.request_rerun(client_state)
 
     try:

@@ -194,6 +194,12 @@ class ChannelState:
     relay_refused: list[str] = field(default_factory=list)
     #: The relay hub's news counter last seen by the polling fallback.
     relay_version: int | None = None
+    #: ``across="devices"``: id of the last delivery this side has seen (sent back, so the
+    #: browser posts the state again when a delivery's run was dropped by Streamlit).
+    seen_delivery: str | None = None
+    #: True when the next run of the whole script is one this package asked for from a
+    #: fragment (``st.rerun(scope="app")``): it carries no widget states from the browser.
+    server_rerun: bool = False
     #: The render args of the last run of the whole script (a fragment run mounts them again).
     last_args: dict[str, Any] | None = None
     _edit_counter: int = 0
@@ -277,6 +283,7 @@ class ChannelState:
         news: bool = True,
         returned: bool = False,
         changed: Mapping[str, bool | None] | None = None,
+        confirmed: bool = True,
         now: float | None = None,
     ) -> tuple[list[str], list[Applied]]:
         """Record local edits: bound keys whose value differs from the known shared value.
@@ -309,6 +316,10 @@ class ChannelState:
             after the key vanished): until the browser reports a change, their value is a
             leftover or the default their widget drew, never shared. (Elsewhere a run
             interrupted before ``sync`` can hide a real change from this test.)
+        confirmed
+            False for a run the server asked for (no widget states from the browser): a
+            value equal to the shared one then does not show that the browser draws it, so
+            the values it replaced stay expected as stale states.
         now
             ``time.monotonic()`` now (a parameter so tests can control it).
 
@@ -341,7 +352,7 @@ class ChannelState:
                 self.settling.discard(key)  # the browser shows this page's widget
             if text == known.text:
                 self.local.pop(key, None)
-                if not returned:
+                if not returned and confirmed:
                     self._forget_superseded(key)  # the browser shows the known value
                 continue
             if key in assigned:

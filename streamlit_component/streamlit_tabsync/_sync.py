@@ -314,6 +314,7 @@ def sync(
     parsed = Delivery.parse(delivery)
     if relay is not None and parsed is not None:
         relay.hand_over(state, parsed)
+        state.seen_delivery = parsed.id
     # A delivery not processed yet means the component requested this rerun, not the user
     # (a quiet one only carried entries for the relay).
     news = (
@@ -330,7 +331,9 @@ def sync(
         # Only settling keys consult it (see ChannelState.detect_edits): skip the probe of
         # Streamlit's widget state on ordinary reruns.
         changed=_compat.widgets_changed(bound) if returned or state.settling else None,
+        confirmed=not state.server_rerun,
     )
+    state.server_rerun = False
     restored += put_back
     for item in restored:
         session[item.key] = item.value
@@ -349,13 +352,9 @@ def sync(
     draw_helpers(host, component_key, _compat.hide_css(host, component_key))
     args = state.render_args(namespace, bound, ttl_ms=ttl_ms, conflict=conflict)
     if relay is not None:
-        entries = relay.view.entries
         args["devices"] = True
-        args["relay"] = None
-        if entries is not None:
-            args["relay"] = {"gen": state.relay_gen, "entries": list(entries)}
-            if state.relay_refused:
-                args["relay"]["refused"] = list(state.relay_refused)
+        args["relay"] = relay_args(relay.view, state)
+        args["seen"] = state.seen_delivery
         state.last_args = args
         _mount_in_fragment(host, args, component_key, state_key, namespace)
     else:
@@ -410,9 +409,15 @@ class _Relay:
         self.namespace = namespace
         self.session_id = session_id or ""
         self.wakeup: Wakeup = "rerun" if _rerun_works() else "poll"
-        if session_id is not None:
-            hub.join(namespace, session_id)
-        self.view: RelayView = hub.view(namespace)
+        self._view: RelayView | None = None
+
+    @property
+    def view(self) -> RelayView:
+        """The relay's health and entries, read once per run, after the hand-over (so the
+        entries include the value that made the relay refuse an edit handed over now)."""
+        if self._view is None:
+            self._view = self.hub.view(self.namespace)
+        return self._view
 
     @classmethod
     def join(cls, namespace: str) -> _Relay:
@@ -431,6 +436,16 @@ class _Relay:
     def hand_over(self, state: ChannelState, delivery: Delivery) -> None:
         """Hands the stamped entries of ``delivery`` to the relay, once per delivery."""
         hand_over(self.hub, self.namespace, self.session_id, state, delivery)
+
+
+def relay_args(view: RelayView, state: ChannelState) -> dict[str, Any] | None:
+    """The ``relay`` part of the render args: what the relay holds, when it is reachable."""
+    if view.entries is None:
+        return None
+    args: dict[str, Any] = {"gen": state.relay_gen, "entries": list(view.entries)}
+    if state.relay_refused:
+        args["refused"] = list(state.relay_refused)
+    return args
 
 
 def hand_over(
@@ -458,7 +473,8 @@ def hand_over(
         if outcome is None:
             state.relay_gen += 1
         elif not outcome.stored and item.cas and item.edit_id is not None:
-            state.relay_refused = (state.relay_refused + [item.edit_id])[-16:]
+            if item.edit_id not in state.relay_refused:
+                state.relay_refused = (state.relay_refused + [item.edit_id])[-16:]
             refused = True
     return refused
 
@@ -493,22 +509,56 @@ def _mount_in_fragment(
 @st.fragment
 def _devices_fragment(host: HostName, key: str, state_key: str, namespace: str) -> None:
     args = getattr(_full_run, "args", None)
+    hub = get_hub()
+    session_id = _compat.session_id()
     if args is not None:
+        if session_id is not None:
+            # News reruns this fragment alone (see RelayHub.join).
+            hub.join(namespace, session_id, _compat.current_fragment_id())
         mount(host, args, key)
         _poll_if_needed(namespace, state_key)
         return
-    # A run of this fragment alone: the component posted a delivery.
+    # A run of this fragment alone: the component posted a delivery, or the relay has news
+    # (the hub asked for this run): the args get the relay's entries as they are now.
     session = st.session_state
     state = session.get(state_key)
     if not isinstance(state, ChannelState) or state.last_args is None:
         st.rerun(scope="app")
+    _keep_drawn_values(state)
     delivery = Delivery.parse(delivery_in(host, session.get(key)))
+    if delivery is not None:
+        state.seen_delivery = delivery.id
     if delivery is not None and delivery.id != state.last_delivery:
-        refused = hand_over(get_hub(), namespace, _compat.session_id() or "", state, delivery)
+        refused = hand_over(hub, namespace, session_id or "", state, delivery)
         if refused or not delivery.quiet or state.has_news_in(delivery):
+            state.server_rerun = True
             st.rerun(scope="app")
+    view = hub.view(namespace)
+    state.last_args = {**state.last_args, "seen": state.seen_delivery}
+    if view.entries is not None:
+        state.last_args = {**state.last_args, "relay": relay_args(view, state)}
     mount(host, state.last_args, key)
     _poll_if_needed(namespace, state_key)
+
+
+def _keep_drawn_values(state: ChannelState) -> None:
+    """Undoes widget states a fragment-only run brought from the browser for bound keys.
+
+    A user's change of a widget sends its own run of the whole script; a run of this
+    fragment alone comes from the component, and the widget states it carries can be older
+    than what the last run of the app drew (the browser had not drawn it yet). Taken as they
+    are, the app run this fragment asks for would see them as edits and publish an old value.
+    """
+    if state.last_args is None:
+        return
+    keys = [k for k in state.last_args.get("keys", ()) if k in state.known]
+    changed = _compat.widgets_changed(keys)
+    session = st.session_state
+    for key in keys:
+        if changed.get(key) and key in session and key not in state.local:
+            ok, drawn = state.known[key].shaped_like(session[key])
+            if ok:
+                session[key] = drawn
 
 
 def _poll_if_needed(namespace: str, state_key: str) -> None:

@@ -21,7 +21,7 @@ class Sessions:
         self.open: set[str] = set()
         self.reruns: list[str] = []
 
-    def rerun(self, sid: str) -> bool:
+    def rerun(self, sid: str, fragment: str | None = None) -> bool:
         if sid not in self.open:
             return False
         self.reruns.append(sid)

@@ -59,7 +59,8 @@ class RelayHub:
     relay
         The relay (embedded or Redis).
     rerun
-        Asks a session to run again; returns False when the session has ended.
+        ``rerun(session_id, fragment_id)`` asks a session to run again (only that fragment
+        when ``fragment_id`` is not ``None``); returns False when the session has ended.
     alive
         Whether a session still exists (used to forget ended sessions between news).
     """
@@ -67,24 +68,30 @@ class RelayHub:
     def __init__(
         self,
         relay: Relay,
-        rerun: Callable[[str], bool],
+        rerun: Callable[[str, str | None], bool],
         alive: Callable[[str], bool],
     ) -> None:
         self.relay = relay
         self._rerun = rerun
         self._alive = alive
         self._lock = threading.Lock()
-        self._sessions: dict[str, dict[str, None]] = {}
+        # scope -> session id -> the fragment that reads the relay (None: rerun the app).
+        self._sessions: dict[str, dict[str, str | None]] = {}
         self._versions: dict[str, int] = {}
         self._joins = 0
         relay.listen(self._on_news, self._on_health)
 
     # -- sessions -------------------------------------------------------------------------
 
-    def join(self, scope: str, session_id: str) -> None:
-        """Registers ``session_id`` for news of ``scope`` (idempotent; called every run)."""
+    def join(self, scope: str, session_id: str, fragment_id: str | None = None) -> None:
+        """Registers ``session_id`` for news of ``scope`` (idempotent; called every run).
+
+        News reruns ``fragment_id`` alone when given: the fragment brings the relay's
+        entries to the browser, whose engine asks for a run of the app only when they are
+        news to it (a session that already has them pays one fragment run).
+        """
         with self._lock:
-            self._sessions.setdefault(scope, {})[session_id] = None
+            self._sessions.setdefault(scope, {})[session_id] = fragment_id
             self._joins += 1
             sweep = self._joins % _SWEEP_EVERY == 0
         if sweep:
@@ -166,7 +173,8 @@ class RelayHub:
     def _on_news(self, scope: str, origin: str) -> None:
         with self._lock:
             self._versions[scope] = self._versions.get(scope, 0) + 1
-            targets = [sid for sid in self._sessions.get(scope, ()) if sid != origin]
+            ids = self._sessions.get(scope, {})
+            targets = [(sid, frag) for sid, frag in ids.items() if sid != origin]
         self._rerun_all(scope, targets)
 
     def _on_health(self, healthy: bool, reason: str | None) -> None:
@@ -175,12 +183,13 @@ class RelayHub:
         with self._lock:
             for scope in self._versions:
                 self._versions[scope] += 1
-            targets = [(s, list(ids)) for s, ids in self._sessions.items()]
-        for scope, ids in targets:
-            self._rerun_all(scope, ids)
+            # The whole app: the status its script shows changes too.
+            targets = [(s, [(sid, None) for sid in ids]) for s, ids in self._sessions.items()]
+        for scope, pairs in targets:
+            self._rerun_all(scope, pairs)
 
-    def _rerun_all(self, scope: str, session_ids: list[str]) -> None:
-        ended = [sid for sid in session_ids if not self._rerun(sid)]
+    def _rerun_all(self, scope: str, targets: list[tuple[str, str | None]]) -> None:
+        ended = [sid for sid, fragment in targets if not self._rerun(sid, fragment)]
         if ended:
             with self._lock:
                 for sid in ended:
