@@ -48,11 +48,18 @@ fn entry(ns: &str, key: &str, value: Value, stamp: Stamp) -> String {
     .encode()
 }
 
+/// The delivery due, marked seen as the Python side does when it hands its outbox over.
+fn seen(e: &mut Engine) -> Option<Delivery> {
+    let d = e.take_delivery()?;
+    e.seen(&d.id);
+    Some(d)
+}
+
 /// A configured engine that has made its first delivery.
 fn started(a: &RenderArgs) -> Engine {
     let mut e = Engine::new("i");
     e.configure(a).unwrap();
-    e.take_delivery().expect("first delivery");
+    seen(&mut e).expect("first delivery");
     e
 }
 
@@ -64,7 +71,7 @@ fn an_edit_in_devices_mode_is_handed_over_in_a_quiet_delivery() {
     let [Effect::Write { text, .. }] = writes.as_slice() else {
         panic!("one storage write, got {writes:?}")
     };
-    let d = e.take_delivery().expect("the outbox makes a delivery");
+    let d = seen(&mut e).expect("the outbox makes a delivery");
     assert!(d.quiet, "only the outbox: no news for this tab");
     assert_eq!(d.outbox.len(), 1);
     assert_eq!(
@@ -73,7 +80,7 @@ fn an_edit_in_devices_mode_is_handed_over_in_a_quiet_delivery() {
     );
     assert_eq!(d.outbox[0].id.as_deref(), Some("tab1.1"));
     assert!(!d.outbox[0].cas);
-    assert!(e.take_delivery().is_none(), "handed over once");
+    assert!(seen(&mut e).is_none(), "handed over once");
 }
 
 #[test]
@@ -82,7 +89,7 @@ fn within_one_browser_an_edit_makes_no_delivery() {
     a.devices = false;
     let mut e = started(&a);
     assert_eq!(e.apply_edits(&a, NOW, |_| None).len(), 1);
-    assert!(e.take_delivery().is_none());
+    assert!(seen(&mut e).is_none());
 }
 
 #[test]
@@ -99,7 +106,7 @@ fn a_reject_edit_carries_its_base_for_the_relays_compare_and_set() {
     );
     let mut e = started(&a);
     e.apply_edits(&a, NOW, |_| None);
-    let d = e.take_delivery().unwrap();
+    let d = seen(&mut e).unwrap();
     assert!(d.outbox[0].cas);
     assert_eq!(
         d.outbox[0].base,
@@ -127,7 +134,7 @@ fn a_newer_relay_entry_is_delivered_and_written_to_storage() {
         }],
         "the browser's other tabs get it through storage"
     );
-    let d = e.take_delivery().expect("news");
+    let d = seen(&mut e).expect("news");
     assert!(!d.quiet);
     assert_eq!(d.values.get("zoom").unwrap().t, json!(9));
     assert!(d.outbox.is_empty(), "the relay is not behind");
@@ -138,14 +145,14 @@ fn a_relay_behind_the_tab_gets_the_newer_entries_back() {
     let a = args("tab1", &[("zoom", "tab1.1", json!(5))], None);
     let mut e = started(&a);
     e.apply_edits(&a, NOW, |_| None);
-    let handed = e.take_delivery().unwrap().outbox;
+    let handed = seen(&mut e).unwrap().outbox;
     // The hand-over failed (relay down); it comes back empty, or with an older value.
     let older = entry("u-gis", "zoom", json!(1), Stamp::new(NOW - 5, 0, "dev2"));
     for entries in [vec![], vec![older]] {
         let mut e2 = Engine::new("j");
         e2.configure(&a).unwrap();
         e2.apply_edits(&a, NOW, |_| None);
-        e2.take_delivery();
+        seen(&mut e2);
         assert!(e2
             .relay(
                 &RelaySnapshot {
@@ -156,7 +163,7 @@ fn a_relay_behind_the_tab_gets_the_newer_entries_back() {
                 NOW
             )
             .is_empty());
-        let d = e2.take_delivery().expect("the outbox");
+        let d = seen(&mut e2).expect("the outbox");
         assert_eq!(d.outbox.len(), 1);
         assert_eq!(d.outbox[0].id, None, "a resend, not an edit");
         let resent = Envelope::decode(&d.outbox[0].e).unwrap();
@@ -174,16 +181,16 @@ fn an_unchanged_snapshot_is_examined_once_unless_its_generation_changes() {
     let a = args("tab1", &[("zoom", "tab1.1", json!(5))], None);
     let mut e = started(&a);
     e.apply_edits(&a, NOW, |_| None);
-    e.take_delivery();
+    seen(&mut e);
     let empty = RelaySnapshot {
         refused: vec![],
         gen: 0,
         entries: vec![],
     };
     e.relay(&empty, NOW);
-    assert_eq!(e.take_delivery().unwrap().outbox.len(), 1);
+    assert_eq!(seen(&mut e).unwrap().outbox.len(), 1);
     e.relay(&empty, NOW);
-    assert!(e.take_delivery().is_none(), "same snapshot: nothing to do");
+    assert!(seen(&mut e).is_none(), "same snapshot: nothing to do");
     e.relay(
         &RelaySnapshot {
             refused: vec![],
@@ -193,7 +200,7 @@ fn an_unchanged_snapshot_is_examined_once_unless_its_generation_changes() {
         NOW,
     );
     assert_eq!(
-        e.take_delivery().unwrap().outbox.len(),
+        seen(&mut e).unwrap().outbox.len(),
         1,
         "a new generation: again"
     );
@@ -263,7 +270,7 @@ fn stamps_order_like_the_shared_test_vectors() {
 }
 
 #[test]
-fn an_edit_the_relay_refused_gives_way_to_the_relays_value_and_is_reported() {
+fn an_edit_the_relay_refused_gives_way_to_the_relays_value() {
     let mut a = args("tab1", &[], None);
     a.conflict = ConflictPolicy::Reject;
     a.edits.insert(
@@ -276,7 +283,7 @@ fn an_edit_the_relay_refused_gives_way_to_the_relays_value_and_is_reported() {
     );
     let mut e = started(&a);
     e.apply_edits(&a, NOW, |_| None);
-    e.take_delivery();
+    seen(&mut e);
     // Another device wrote first (an older stamp): the relay kept its value and refused ours.
     let winner = entry("u-gis", "zoom", json!(9), Stamp::new(NOW - 1, 0, "dev2"));
     let snapshot = RelaySnapshot {
@@ -294,15 +301,11 @@ fn an_edit_the_relay_refused_gives_way_to_the_relays_value_and_is_reported() {
         back.stamp > Stamp::new(NOW, 0, "tab1"),
         "a new stamp, above the refused edit"
     );
-    let d = e.take_delivery().expect("news");
+    let d = seen(&mut e).expect("news");
     assert_eq!(d.values.get("zoom").unwrap().t, json!(9));
-    assert_eq!(d.conflicts.len(), 1);
-    assert_eq!(
-        (d.conflicts[0].mine.clone(), d.conflicts[0].theirs.clone()),
-        (
-            Json::from_value(&json!(5)).unwrap(),
-            Json::from_value(&json!(9)).unwrap()
-        )
+    assert!(
+        d.conflicts.is_empty(),
+        "the Python side reports relay refusals"
     );
     assert_eq!(
         d.outbox.len(),
@@ -312,21 +315,16 @@ fn an_edit_the_relay_refused_gives_way_to_the_relays_value_and_is_reported() {
     assert_eq!(&d.outbox[0].e, text);
     // The same refusal again (an unchanged list with a new generation) is not taken twice.
     let again = RelaySnapshot { gen: 1, ..snapshot };
-    e.relay(&again, NOW);
-    assert_eq!(
-        e.take_delivery().map(|d| d.conflicts.len()),
-        Some(1),
-        "still the one conflict"
-    );
+    assert!(e.relay(&again, NOW).is_empty(), "nothing taken back twice");
 }
 
 #[test]
-fn a_refused_edit_whose_winner_already_arrived_is_still_reported() {
+fn a_refused_edit_whose_winner_already_arrived_needs_no_take_back() {
     let mut a = args("tab1", &[("zoom", "tab1.1", json!(5))], None);
     a.conflict = ConflictPolicy::Reject;
     let mut e = started(&a);
     e.apply_edits(&a, NOW, |_| None);
-    e.take_delivery();
+    seen(&mut e);
     // The winner was stamped after this tab's edit but reached the relay first.
     let winner = entry("u-gis", "zoom", json!(9), Stamp::new(NOW + 5, 0, "dev2"));
     let snapshot = RelaySnapshot {
@@ -340,10 +338,9 @@ fn a_refused_edit_whose_winner_already_arrived_is_still_reported() {
         1,
         "the winner is stored as it came, not restamped"
     );
-    let d = e.take_delivery().expect("news");
+    let d = seen(&mut e).expect("news");
     assert_eq!(d.values.get("zoom").unwrap().t, json!(9));
-    assert_eq!(d.conflicts.len(), 1);
-    assert_eq!(d.conflicts[0].mine, Json::from_value(&json!(5)).unwrap());
+    assert!(d.conflicts.is_empty());
     assert!(d.outbox.is_empty());
 }
 
@@ -354,7 +351,7 @@ fn under_reject_a_resend_is_the_same_compare_and_set_as_the_edit() {
     a.edits.get_mut("zoom").unwrap().base = Some(Stamp::new(NOW - 9, 0, "x").to_string());
     let mut e = started(&a);
     e.apply_edits(&a, NOW, |_| None);
-    e.take_delivery();
+    seen(&mut e);
     // Another tab of this browser wrote `layers`; the relay holds an older `zoom`.
     let (key, text) = {
         let t = entry(
@@ -366,7 +363,7 @@ fn under_reject_a_resend_is_the_same_compare_and_set_as_the_edit() {
         (storage_key("u-gis", "layers"), t)
     };
     e.load(&key, &text, NOW + 2);
-    e.take_delivery();
+    seen(&mut e);
     let older = entry("u-gis", "zoom", json!(1), Stamp::new(NOW - 20, 0, "dev2"));
     e.relay(
         &RelaySnapshot {
@@ -376,7 +373,7 @@ fn under_reject_a_resend_is_the_same_compare_and_set_as_the_edit() {
         },
         NOW + 3,
     );
-    let d = e.take_delivery().expect("the outbox");
+    let d = seen(&mut e).expect("the outbox");
     assert_eq!(
         d.outbox.len(),
         1,
@@ -396,7 +393,7 @@ fn a_refusal_that_arrives_before_the_relays_value_waits_for_it() {
     a.conflict = ConflictPolicy::Reject;
     let mut e = started(&a);
     e.apply_edits(&a, NOW, |_| None);
-    e.take_delivery();
+    seen(&mut e);
     // The snapshot was read before the winner was stored: the refusal comes alone.
     let early = RelaySnapshot {
         gen: 0,
@@ -404,7 +401,7 @@ fn a_refusal_that_arrives_before_the_relays_value_waits_for_it() {
         refused: vec!["tab1.1".into()],
     };
     e.relay(&early, NOW + 1);
-    let d = e.take_delivery();
+    let d = seen(&mut e);
     assert!(
         d.is_none_or(|d| d.conflicts.is_empty()),
         "nothing to take back yet"
@@ -416,9 +413,12 @@ fn a_refusal_that_arrives_before_the_relays_value_waits_for_it() {
         refused: vec!["tab1.1".into()],
     };
     e.relay(&later, NOW + 2);
-    let d = e.take_delivery().expect("news");
-    assert_eq!(d.values.get("zoom").unwrap().t, json!(9));
-    assert_eq!(d.conflicts.len(), 1);
+    let d = seen(&mut e).expect("news");
+    assert_eq!(
+        d.values.get("zoom").unwrap().t,
+        json!(9),
+        "taken back once the value came"
+    );
 }
 
 #[test]
@@ -435,7 +435,7 @@ fn a_re_created_component_still_gives_way_to_a_refusal_of_its_tabs_edit() {
     e.configure(&a).unwrap();
     e.restore_acks(first.acks().clone());
     e.load(key, text, NOW + 1);
-    e.take_delivery();
+    seen(&mut e);
     let winner = entry("u-gis", "zoom", json!(9), Stamp::new(NOW - 1, 0, "dev2"));
     let snapshot = RelaySnapshot {
         gen: 0,
@@ -444,7 +444,55 @@ fn a_re_created_component_still_gives_way_to_a_refusal_of_its_tabs_edit() {
     };
     let writes = e.relay(&snapshot, NOW + 2);
     assert_eq!(writes.len(), 1, "the relay's value is written back");
-    let d = e.take_delivery().expect("news");
+    let d = seen(&mut e).expect("news");
     assert_eq!(d.values.get("zoom").unwrap().t, json!(9));
-    assert_eq!(d.conflicts.len(), 1);
+    // Its first instance took the value back already: a repeat of the refusal changes nothing.
+    let again = RelaySnapshot { gen: 1, ..snapshot };
+    let mut third = Engine::new("k");
+    third.configure(&a).unwrap();
+    third.restore_acks(e.acks().clone());
+    let [Effect::Write { key, text }] = writes.as_slice() else {
+        panic!("one write")
+    };
+    third.load(key, text, NOW + 3);
+    assert!(
+        third.relay(&again, NOW + 4).is_empty(),
+        "the value is the relay's already"
+    );
+}
+
+#[test]
+fn an_outbox_entry_rides_along_until_a_delivery_carrying_it_is_seen() {
+    let a = args("tab1", &[("zoom", "tab1.1", json!(5))], None);
+    let mut e = started(&a);
+    e.apply_edits(&a, NOW, |_| None);
+    let first = e.take_delivery().expect("the outbox");
+    assert_eq!(first.outbox.len(), 1);
+    assert!(
+        e.take_delivery().is_none(),
+        "carried once: no new delivery for it"
+    );
+    // News arrives before Python saw the first delivery: the entry rides along again.
+    let (k, t) = (
+        storage_key("u-gis", "layers"),
+        entry(
+            "u-gis",
+            "layers",
+            json!(["a"]),
+            Stamp::new(NOW + 1, 0, "t2"),
+        ),
+    );
+    e.load(&k, &t, NOW + 2);
+    let second = e.take_delivery().expect("news");
+    assert_eq!(
+        second.outbox, first.outbox,
+        "Streamlit may have kept only this one"
+    );
+    e.seen("someone-else-9");
+    e.seen(&first.id);
+    e.redeliver();
+    assert!(
+        e.take_delivery().unwrap().outbox.is_empty(),
+        "seen: handed over"
+    );
 }

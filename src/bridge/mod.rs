@@ -162,6 +162,9 @@ impl Bridge {
             self.carry_out(writes);
         }
         self.devices = args.devices;
+        if let Some(seen) = &args.seen {
+            self.engine.seen(seen);
+        }
         if self.unseen.is_some() && self.unseen == args.seen {
             self.unseen = None;
             self.unseen_timer = None;

@@ -104,15 +104,15 @@ pub struct Engine {
     ignored: u64,
     deliveries: u64,
     news: bool,
-    /// Entries for the server relay not delivered yet (devices mode).
-    outbox: Vec<OutboxItem>,
+    /// Entries for the server relay (devices mode), each with the number of the delivery
+    /// that first carried it (`None`: not delivered yet). Streamlit keeps only the latest
+    /// component value, so an entry rides along in every delivery until the Streamlit side
+    /// says it has seen one that carried it ([`Engine::seen`]).
+    outbox: Vec<(OutboxItem, Option<u64>)>,
     /// The relay snapshot last examined, so an unchanged one costs nothing.
     relay_seen: Option<RelaySnapshot>,
     /// Ids of edits the relay refused that were already handled.
     refused_seen: KeySet,
-    /// The value of this tab's last write of each key (devices mode: what a refusal of the
-    /// relay reports as `mine` even once the relay's value has won here).
-    last_written: KeyMap<Json>,
     /// The base (stamp text) of this tab's last write of each key, so that under
     /// `conflict="reject"` a resend to the relay is the same compare-and-set as the edit.
     written_on: KeyMap<Option<String>>,
@@ -144,7 +144,6 @@ impl Engine {
             outbox: Vec::new(),
             relay_seen: None,
             refused_seen: KeySet::new(),
-            last_written: KeyMap::new(),
             written_on: KeyMap::new(),
             persistent: true,
         }
@@ -207,7 +206,6 @@ impl Engine {
             self.outbox.clear();
             self.relay_seen = None;
             self.refused_seen.clear();
-            self.last_written.clear();
             self.written_on.clear();
             self.news = true;
         } else if self.config.as_ref().map(|c| &c.keys) != Some(&keys)
@@ -472,16 +470,17 @@ impl Engine {
         self.own_writes.insert(key, stamp);
         let text = envelope.encode();
         if config.devices {
-            self.last_written
-                .insert(envelope.key.clone(), envelope.value.clone());
             self.written_on
                 .insert(envelope.key.clone(), pending.base.clone());
-            self.outbox.push(OutboxItem {
-                e: text.clone(),
-                base: pending.base.filter(|_| pending.compare),
-                cas: pending.compare,
-                id: Some(pending.id),
-            });
+            self.outbox.push((
+                OutboxItem {
+                    e: text.clone(),
+                    base: pending.base.filter(|_| pending.compare),
+                    cas: pending.compare,
+                    id: Some(pending.id),
+                },
+                None,
+            ));
         }
         Some(Effect::Write {
             key: pending.storage_key,
@@ -582,18 +581,21 @@ impl Engine {
             };
             // Handled once, and only once the winner is known.
             self.refused_seen.insert(id.clone(), ());
-            let taken = self.take_back(&ns, &key, id, (theirs, theirs_stamp), now_ms);
+            let taken = self.take_back(&ns, &key, (theirs, theirs_stamp), now_ms);
             if let Some((text, stamp)) = taken {
                 writes.push(Effect::Write {
                     key: storage_key(&ns, &key),
                     text: text.clone(),
                 });
-                self.outbox.push(OutboxItem {
-                    e: text,
-                    base: None,
-                    cas: false,
-                    id: None,
-                });
+                self.outbox.push((
+                    OutboxItem {
+                        e: text,
+                        base: None,
+                        cas: false,
+                        id: None,
+                    },
+                    None,
+                ));
                 relay_has.insert(key, stamp);
             }
         }
@@ -620,38 +622,38 @@ impl Engine {
                 None
             };
             if let Some(Effect::Write { text, .. }) = self.reseed(&storage_key(&ns, &key), now_ms) {
-                self.outbox.push(OutboxItem {
-                    e: text,
-                    cas: cas.is_some(),
-                    base: cas.flatten(),
-                    id: None,
-                });
+                self.outbox.push((
+                    OutboxItem {
+                        e: text,
+                        cas: cas.is_some(),
+                        base: cas.flatten(),
+                        id: None,
+                    },
+                    None,
+                ));
             }
         }
         writes
     }
 
-    /// Takes the relay's value of `key` back after the relay refused this tab's edit `id`
-    /// (another device wrote first): the value is written under a new stamp, so it wins in
-    /// this browser as it did on the relay, and the conflict is reported. Returns the entry
-    /// text and its stamp, or `None` when the tab's own write is no longer the held value.
+    /// Takes the relay's value of `key` back after the relay refused this tab's edit (another
+    /// device wrote first): the value is written under a new stamp, so it wins in this
+    /// browser as it did on the relay. The Python side reports the conflict: it saw the
+    /// refusal, with both values, when it handed the edit over. Returns the entry text and
+    /// its stamp, or `None` when there is nothing to take back.
     fn take_back(
         &mut self,
         ns: &str,
         key: &str,
-        id: &str,
         (theirs, theirs_stamp): (Json, Stamp),
         now_ms: u64,
     ) -> Option<(String, Stamp)> {
         let held = self.replica.get(key)?;
-        if !self.is_own(&held.stamp) {
-            // The relay's value (or a newer one) already won here: only report.
-            if let Some(mine) = self.last_written.get(key).cloned() {
-                self.report_conflict(key, id, mine, theirs);
-            }
+        // Nothing to take back when the relay's value (or a newer one) already won here, or
+        // when this tab took it back already (perhaps in an instance Streamlit re-created).
+        if !self.is_own(&held.stamp) || held.value == theirs {
             return None;
         }
-        let mine = held.value.clone();
         let ttl = self.config.as_ref()?.ttl_ms;
         let stamp = self.clock.as_mut()?.tick(now_ms);
         let envelope = Envelope {
@@ -667,11 +669,10 @@ impl Engine {
             None => self.expiry.remove(key),
         };
         self.own_writes.insert(key.to_owned(), stamp.clone());
-        self.last_written.insert(key.to_owned(), theirs.clone());
         // Made on the relay's value: a resend passes the relay's check.
         self.written_on
             .insert(key.to_owned(), Some(theirs_stamp.to_string()));
-        self.report_conflict(key, id, mine, theirs);
+        self.news = true;
         Some((envelope.encode(), stamp))
     }
 
@@ -679,19 +680,6 @@ impl Engine {
     /// (a component re-created by Streamlit keeps its tab id but not its memory).
     fn is_own(&self, stamp: &Stamp) -> bool {
         self.clock.as_ref().map(HybridClock::tab) == Some(stamp.tab.as_str())
-    }
-
-    fn report_conflict(&mut self, key: &str, id: &str, mine: Json, theirs: Json) {
-        self.conflicts.push_back(Conflict {
-            key: key.to_owned(),
-            id: id.to_owned(),
-            mine,
-            theirs,
-        });
-        while self.conflicts.len() > MAX_REPORTED_CONFLICTS {
-            self.conflicts.pop_front();
-        }
-        self.news = true;
     }
 
     /// Records that the write under `storage_key` failed: the tab keeps its value, the status
@@ -741,6 +729,20 @@ impl Engine {
         self.news = true;
     }
 
+    /// Takes the id of the last delivery the Streamlit side has seen: the outbox entries it
+    /// carried have been handed to the relay and are dropped.
+    pub fn seen(&mut self, id: &str) {
+        let Some(number) = id
+            .strip_prefix(self.instance.as_str())
+            .and_then(|rest| rest.strip_prefix('-'))
+            .and_then(|n| n.parse::<u64>().ok())
+        else {
+            return; // another instance's delivery (before a re-creation): nothing of ours
+        };
+        self.outbox
+            .retain(|(_, first)| first.is_none_or(|f| f > number));
+    }
+
     /// Makes a delivery due again with the current state (a delivery that was not seen).
     pub fn redeliver(&mut self) {
         self.news = true;
@@ -767,7 +769,7 @@ impl Engine {
 
     /// True when a delivery is due (news since the last one, or none made yet).
     pub fn has_news(&self) -> bool {
-        (self.news || !self.outbox.is_empty())
+        (self.news || self.outbox.iter().any(|(_, first)| first.is_none()))
             && (self.config.is_some() || self.args_error.is_some())
     }
 
@@ -823,7 +825,15 @@ impl Engine {
             conflicts: self.conflicts.iter().cloned().collect(),
             ignored: self.ignored,
             error: self.error.clone(),
-            outbox: std::mem::take(&mut self.outbox),
+            outbox: {
+                let number = self.deliveries;
+                let mut items = Vec::with_capacity(self.outbox.len());
+                for (item, first) in &mut self.outbox {
+                    first.get_or_insert(number);
+                    items.push(item.clone());
+                }
+                items
+            },
             quiet,
         })
     }

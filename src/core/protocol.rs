@@ -98,8 +98,8 @@ pub struct RelaySnapshot {
     #[serde(default)]
     pub entries: Vec<String>,
     /// Ids of this tab's edits the relay refused (`conflict="reject"`: another device wrote
-    /// the key first): the tab takes the relay's value back, under a new stamp, and reports
-    /// the conflict.
+    /// the key first): the tab takes the relay's value back, under a new stamp (the Python
+    /// side, which saw the refusal, reports the conflict).
     #[serde(default)]
     pub refused: Vec<String>,
 }

@@ -200,9 +200,30 @@ class ChannelState:
     #: True when the next run of the whole script is one this package asked for from a
     #: fragment (``st.rerun(scope="app")``): it carries no widget states from the browser.
     server_rerun: bool = False
+    #: ``across="devices"``: edits the relay refused, to report in the next run of the app.
+    relay_conflicts: list[Conflict] = field(default_factory=list)
     #: The render args of the last run of the whole script (a fragment run mounts them again).
     last_args: dict[str, Any] | None = None
     _edit_counter: int = 0
+
+    def note_relay_refusal(self, key: str, edit_id: str, mine: str, theirs: str) -> None:
+        """Records an edit the relay refused under ``conflict="reject"`` (another device wrote
+        first), once per edit, to report as a :class:`Conflict`. ``mine`` and ``theirs`` are
+        the two entries' texts; a value that does not decode is reported as its text."""
+        if edit_id in self.reported_conflicts:
+            return
+        self.reported_conflicts.add(edit_id)
+        known = self.known.get(key)
+        like = untag(decode_value(known.text)) if known else None
+        values = []
+        for text in (mine, theirs):
+            try:
+                value = untag(decode_value(text)["v"])
+            except (ValueError, TypeError, KeyError):
+                value = text  # reported as it came: the conflict itself is what counts
+            ok, shaped = coerce_like(value, like)
+            values.append(shaped if ok else value)
+        self.relay_conflicts.append(Conflict(key, values[0], values[1]))
 
     def has_news_in(self, delivery: Delivery) -> bool:
         """Whether ``delivery`` brings anything this tab has not applied: a value of another

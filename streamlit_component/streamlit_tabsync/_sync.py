@@ -345,6 +345,10 @@ def sync(
         session[item.key] = item.value
         current[item.key] = item.value
     state.remember_shapes(page, current)
+    if state.relay_conflicts:
+        # Edits the relay refused (across devices), reported here like the browser's own.
+        outcome.conflicts.extend(state.relay_conflicts)
+        state.relay_conflicts.clear()
     if on_conflict is not None:
         for found in outcome.conflicts:
             on_conflict(found.key, found.mine, found.theirs)
@@ -472,7 +476,17 @@ def hand_over(
         )
         if outcome is None:
             state.relay_gen += 1
-        elif not outcome.stored and item.cas and item.edit_id is not None:
+        elif (
+            not outcome.stored
+            and item.cas
+            and item.edit_id is not None
+            # An entry rides along until seen: the relay holding this very entry is no refusal.
+            and (outcome.current is None or outcome.current.text != item.entry)
+        ):
+            if outcome.current is not None:
+                state.note_relay_refusal(
+                    outcome.current.key, item.edit_id, item.entry, outcome.current.text
+                )
             if item.edit_id not in state.relay_refused:
                 state.relay_refused = (state.relay_refused + [item.edit_id])[-16:]
             refused = True

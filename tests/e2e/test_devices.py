@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from .harness import (
     APPS,
@@ -30,12 +31,13 @@ from .relay_helpers import RedisProcess
 
 APP = APPS / "devices_app.py"
 
-#: Seen on the v1 host only (the component iframe inside a fragment): after rapid or
-#: simultaneous edits on two devices, tabs sometimes settle on a widget default or do not
-#: take the relay's winner back. Open in the issue tracker; v2 (Streamlit >= 1.51) passes.
+#: On the v1 host (the component iframe inside a fragment) the two concurrent-edit tests
+#: still failed once in twelve runs after the fixes that made v2 pass sixteen in a row; not
+#: diagnosed yet (see the issue note). Not strict: they pass there most of the time.
 V1_CONCURRENT = pytest.mark.xfail(
-    HOST == "v1", reason="v1 host: concurrent edits across devices not reliable yet", strict=False
+    HOST == "v1", reason="v1 host: rare failure under concurrent edits", strict=False
 )
+
 
 
 @pytest.fixture(scope="module")
@@ -132,7 +134,7 @@ def test_rapid_edits_on_two_devices_converge_on_the_last(
     (one,) = device(new_context, two_servers[0], "u-race")
     two = device(new_context, two_servers[1], "u-race", tabs=2)
     for n, tab in enumerate([one, two[0], one, two[0], one, two[0]]):
-        fill_number(tab, "Zoom", 20 + n)
+        commit_number(tab, "Zoom", 20 + n)
     for tab in [one, *two]:
         tab.expect_value("zoom", "25")
 
@@ -190,6 +192,21 @@ def test_redis_down_then_back_empty_loses_nothing(
         redis.kill()
 
 
+def commit_number(tab: Tab, label: str, value: int, tries: int = 5) -> None:
+    """Types ``value`` and submits it until the tab's script shows it: a value typed while
+    another device's news redraws the input is replaced before Enter (as for a user), so the
+    edit is typed again. The news of the other edits is still on its way meanwhile."""
+    line = tab.line(f"value:{label.lower()}=")
+    for _ in range(tries):
+        fill_number(tab, label, value)
+        try:
+            expect(line).to_have_text(f"value:{label.lower()}={value}", timeout=3_000)
+            return
+        except AssertionError:
+            continue
+    raise AssertionError(f"{label}={value} was never committed in {tab.name}")
+
+
 def _scope_of(tab: Tab) -> str:
     """The namespace (scope) a tab syncs in, read from its stored entries."""
     keys = [k for k in tab.local_storage() if k.startswith("tabsync:v1:")]
@@ -225,11 +242,18 @@ def test_reject_lets_exactly_one_of_two_simultaneous_writes_win(
     (one,) = device(new_context, two_servers[0], "u-cas", query="&conflict=reject")
     (two,) = device(new_context, two_servers[1], "u-cas", query="&conflict=reject")
     boxes = [t.front().page.get_by_role("spinbutton", name="Zoom", exact=True) for t in (one, two)]
-    # Both typed first, then both submitted back to back: neither has the other's news yet.
+    # Both typed first, then both submitted at one agreed instant (each page's clock is the
+    # wall clock): neither can have the other's news yet.
     for box, value in zip(boxes, ("31", "32")):
         box.fill(value)
+    at = time.time() * 1000 + 400
     for box in boxes:
-        box.press("Enter")
+        box.evaluate(
+            """(input, at) => setTimeout(() => input.dispatchEvent(new KeyboardEvent(
+                   'keydown', {key: 'Enter', code: 'Enter', bubbles: true})),
+                 Math.max(0, at - Date.now()))""",
+            at,
+        )
     deadline = time.monotonic() + 30
     while True:
         values = {one.value("zoom"), two.value("zoom")}

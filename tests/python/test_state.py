@@ -400,3 +400,17 @@ def test_a_user_edit_well_after_coming_back_is_shared():
         KEYS, {"zoom": 12}, news=False, changed={"zoom": True}, now=110.0
     )
     assert edited == ["zoom"]
+
+
+def test_an_edit_the_relay_refused_is_reported_once_with_both_values():
+    from streamlit_tabsync._state import ChannelState, Known
+
+    state = ChannelState(namespace="u-x")
+    state.known["zoom"] = Known("5", None)
+    mine = '{"f":1,"ns":"u-x","k":"zoom","v":5,"s":[2,0,"t"]}'
+    theirs = '{"f":1,"ns":"u-x","k":"zoom","v":9,"s":[1,0,"d"]}'
+    state.note_relay_refusal("zoom", "t.1", mine, theirs)
+    state.note_relay_refusal("zoom", "t.1", mine, theirs)
+    assert [(c.key, c.mine, c.theirs) for c in state.relay_conflicts] == [("zoom", 5, 9)]
+    state.note_relay_refusal("zoom", "t.2", mine, "not json")
+    assert state.relay_conflicts[-1].theirs == "not json"
