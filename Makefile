@@ -134,6 +134,8 @@ test-e2e: setup-python setup-browser setup-redis build
 bench: setup-python setup-browser setup-redis build
 	@echo "==> benchmarks (real Streamlit server, headless Chromium) -> bench/results.json"
 	$(PY) bench/run.py
+	@echo "==> across-devices benchmarks (two Streamlit servers, one redis-server) -> bench/devices.json"
+	$(PY) bench/devices.py
 
 # Longer property/fuzz run of the decoder, merge and convergence properties (release build).
 FUZZ_SCALE ?= 20
