@@ -30,6 +30,9 @@ v2 = [n for n in files if n.startswith("tabsync-v2-") and n.endswith(".js")]
 assert len(v2) == 1, files
 inner = pathlib.Path(streamlit_tabsync.__file__).parent / "pyproject.toml"
 assert 'asset_dir = "frontend"' in inner.read_text(encoding="utf-8"), "v2 asset folder declared"
+# The Redis relay's Lua scripts (read at run time, not imported) must ship too.
+from streamlit_tabsync._relay.redis_relay import lua_script
+assert "stamp_cmp" in lua_script("put") and "stamp_cmp" in lua_script("compare")
 tests = [n for n in files if "test" in n or n.endswith(".pyc")]
 assert not tests, f"only the frontend belongs there: {tests}"
 print(f"    wheel OK: {len(files)} frontend files installed from {BUILD_DIR.parent.parent.name}")
