@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import math
+import os
 import re
 import threading
 from collections.abc import Callable, Mapping, Sequence
@@ -500,7 +501,10 @@ def _rerun_works() -> bool:
     """Whether the server can rerun other sessions (probed once per process)."""
     global _rerun_probe
     if _rerun_probe is None:
-        _rerun_probe = _compat.can_rerun_sessions()
+        # TABSYNC_WAKEUP=poll forces the public fallback (to test it, or where reruns of
+        # other sessions misbehave).
+        forced_poll = os.environ.get("TABSYNC_WAKEUP") == "poll"
+        _rerun_probe = not forced_poll and _compat.can_rerun_sessions()
     return _rerun_probe
 
 

@@ -267,3 +267,17 @@ def test_reject_lets_exactly_one_of_two_simultaneous_writes_win(
     assert len(losers) == 1, f"exactly one device's write is refused: {reports}"
     mine, theirs = losers[0].removeprefix("zoom:").split("->")
     assert {mine, theirs} == {"31", "32"} and theirs == winner
+
+
+def test_the_polling_fallback_brings_news_to_idle_devices(
+    log_dir: Path, new_context: Callable[[], Profile]
+) -> None:
+    server = start_streamlit(APP, log_dir, extra_env={"TABSYNC_WAKEUP": "poll"})
+    try:
+        (ann,) = device(new_context, server, "ann-poll")
+        (phone,) = device(new_context, server, "ann-poll")
+        assert "wakeup=poll" in phone.line("relay=").inner_text()
+        fill_number(ann, "Zoom", 6)
+        phone.expect_value("zoom", "6")
+    finally:
+        stop_server(server.process)

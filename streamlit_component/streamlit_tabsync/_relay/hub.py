@@ -246,9 +246,15 @@ def get_hub() -> RelayHub:
                 from .embedded import EmbeddedRelay
 
                 relay = EmbeddedRelay()
+            rerun = _compat.rerun_session
+            if os.environ.get("TABSYNC_WAKEUP") == "poll":
+                # The public fallback only: sessions poll for news (see sync's wakeup).
+                def rerun(session_id: str, fragment_id: str | None) -> bool:  # noqa: ARG001
+                    return True
+
             _hub = RelayHub(
                 relay,
-                rerun=_compat.rerun_session,
+                rerun=rerun,
                 alive=lambda sid: _compat._app_session(sid) is not None,
             )
         return _hub
