@@ -311,7 +311,7 @@ def sync(
     restored = state.put_back_vanished(bound, current, page)
     host = chosen_host()
     delivery = delivery_in(host, session.get(component_key))
-    relay: _Relay | None = _Relay.join(namespace) if devices else None
+    relay: _Relay | None = _Relay.open(namespace) if devices else None
     parsed = Delivery.parse(delivery)
     if relay is not None and parsed is not None:
         relay.hand_over(state, parsed)
@@ -425,8 +425,9 @@ class _Relay:
         return self._view
 
     @classmethod
-    def join(cls, namespace: str) -> _Relay:
-        """Joins this session to ``namespace`` on the hub and reads the relay."""
+    def open(cls, namespace: str) -> _Relay:
+        """This run's dealings with the process's hub (made on first use). The session joins
+        the scope in the devices fragment, which knows its fragment id."""
         try:
             hub = get_hub()
         except ImportError as exc:
@@ -551,10 +552,11 @@ def _devices_fragment(host: HostName, key: str, state_key: str, namespace: str) 
         if refused or not delivery.quiet or state.has_news_in(delivery):
             state.server_rerun = True
             st.rerun(scope="app")
+    update: dict[str, Any] = {"seen": state.seen_delivery}
     view = hub.view(namespace)
-    state.last_args = {**state.last_args, "seen": state.seen_delivery}
     if view.entries is not None:
-        state.last_args = {**state.last_args, "relay": relay_args(view, state)}
+        update["relay"] = relay_args(view, state)
+    state.last_args = {**state.last_args, **update}
     mount(host, state.last_args, key)
     _poll_if_needed(namespace, state_key)
 
