@@ -117,8 +117,8 @@ test-floor-e2e: $(FLOOR_VENV)/.installed setup-browser setup-redis build
 	@echo "==> end-to-end tests, v1 host on the Streamlit floor ($(FLOOR_STREAMLIT))"
 	TABSYNC_HOST=v1 $(FLOOR_VENV)/bin/python -m pytest $(FLOOR_E2E) -q -p no:cacheprovider
 
-test-wheel: setup-python build
-	@echo "==> wheel: build it, install it into a clean virtual environment, import the frontend"
+test-wheel: setup-python setup-browser build
+	@echo "==> wheel: build it, install it into a clean virtual environment, check its files, run an app from it in two browser tabs"
 	@scripts/check-wheel.sh $(PY)
 
 # The whole suite once per Streamlit host (v2: the component module in the page; v1: the

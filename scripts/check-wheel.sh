@@ -2,7 +2,11 @@
 # Builds the wheel and installs it into a fresh virtual environment, then checks that the
 # installed package imports and carries the built frontend of both hosts (v1: index.html with
 # the JS inlined and the .wasm it preloads; v2: the ES module and the inner pyproject.toml
-# that tells Streamlit where its files are).
+# that tells Streamlit where its files are), and finally serves a small app from that
+# environment and checks, in two tabs of a real browser, that they sync
+# (scripts/wheel_smoke.py). Usage: scripts/check-wheel.sh DEV_PYTHON (the .venv's python:
+# it builds the wheel and drives the browser; the clean environment gets only the wheel and
+# Streamlit at the version the tests pin).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 py=$1
@@ -14,10 +18,15 @@ rm -rf streamlit_component/build
 "$py" -m build --wheel --outdir "$tmp/dist" streamlit_component >"$tmp/build.log" 2>&1 \
   || { cat "$tmp/build.log"; exit 1; }
 python3 -m venv "$tmp/venv"
-"$tmp/venv/bin/pip" install --quiet "$tmp"/dist/*.whl
+streamlit_pin=$(grep -E '^streamlit==' requirements-dev.txt)
+"$tmp/venv/bin/pip" install --quiet "$tmp"/dist/*.whl "$streamlit_pin"
 (cd "$tmp" && "$tmp/venv/bin/python" - <<'PY'
+import importlib.metadata
 import pathlib
 import streamlit_tabsync
+assert importlib.metadata.version("streamlit-tabsync") == streamlit_tabsync.__version__
+licence = importlib.metadata.distribution("streamlit-tabsync").read_text("licenses/LICENSE")
+assert licence and licence.startswith("MIT License"), "the wheel carries the licence"
 from streamlit_tabsync._component import BUILD_DIR
 files = sorted(p.name for p in pathlib.Path(BUILD_DIR).rglob("*") if p.is_file())
 html = (BUILD_DIR / "index.html").read_text(encoding="utf-8")
@@ -38,3 +47,4 @@ assert not tests, f"only the frontend belongs there: {tests}"
 print(f"    wheel OK: {len(files)} frontend files installed from {BUILD_DIR.parent.parent.name}")
 PY
 )
+"$py" scripts/wheel_smoke.py "$tmp/venv/bin/python" "$tmp"
