@@ -14,7 +14,8 @@ DEMO_PORT  ?= 8501
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
 .PHONY: help setup setup-rust setup-browser setup-redis setup-node setup-python build demo test \
-        test-rust test-wasm test-python test-floor test-floor-e2e test-e2e test-wheel lint bench fuzz clean
+        test-rust test-wasm test-python test-floor test-floor-e2e test-e2e test-wheel lint \
+        bench fuzz dist clean
 
 help:
 	@echo "make demo   - install what is missing, build, serve examples/dashboard.py on :$(DEMO_PORT)"
@@ -22,6 +23,7 @@ help:
 	@echo "make build  - build the WASM bridge and the frontend bundle into the Python package"
 	@echo "make bench  - latency, burst, bundle, start-up and memory figures (bench/results.json)"
 	@echo "make fuzz   - the property/fuzz tests with FUZZ_SCALE (default 20) times the cases"
+	@echo "make dist   - build the sdist and the wheel into dist/, twine check, check their contents"
 	@echo "make setup  - only install what is missing"
 
 setup: setup-rust setup-browser setup-redis setup-node setup-python
@@ -143,5 +145,21 @@ fuzz: setup-rust
 	@echo "==> property tests x$(FUZZ_SCALE) (TABSYNC_FUZZ_SCALE)"
 	TABSYNC_FUZZ_SCALE=$(FUZZ_SCALE) cargo test --release --test properties
 
+# Release archives. python -m build makes the sdist, then the wheel from that sdist (not from
+# the source tree), which proves the sdist alone builds a working wheel (no Rust, no npm: the
+# built frontend is inside).
+DIST := dist
+
+dist: setup-python setup-browser build
+	@echo "==> sdist, then the wheel from it -> $(DIST)/"
+	rm -rf $(DIST) streamlit_component/build
+	@log=$$(mktemp) && trap 'rm -f "$$log"' EXIT && \
+	  $(PY) -m build --outdir $(DIST) streamlit_component >"$$log" 2>&1 || { cat "$$log"; exit 1; }
+	$(PY) -m twine check --strict $(DIST)/*
+	$(PY) scripts/check-dist.py $(DIST)
+	@echo "==> the wheel built from the sdist, installed into a clean environment, in two browser tabs"
+	@scripts/check-wheel.sh $(PY) $(DIST)/*.whl
+
 clean:
-	rm -rf target $(PKG) $(BUILD_DIR) frontend/node_modules $(VENV) $(FLOOR_VENV) streamlit_component/dist
+	rm -rf target $(PKG) $(BUILD_DIR) frontend/node_modules $(VENV) $(FLOOR_VENV) \
+	  streamlit_component/dist streamlit_component/build $(DIST)

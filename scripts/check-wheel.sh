@@ -4,22 +4,29 @@
 # the JS inlined and the .wasm it preloads; v2: the ES module and the inner pyproject.toml
 # that tells Streamlit where its files are), and finally serves a small app from that
 # environment and checks, in two tabs of a real browser, that they sync
-# (scripts/wheel_smoke.py). Usage: scripts/check-wheel.sh DEV_PYTHON (the .venv's python:
-# it builds the wheel and drives the browser; the clean environment gets only the wheel and
-# Streamlit at the version the tests pin).
+# (scripts/wheel_smoke.py).
+# Usage: scripts/check-wheel.sh DEV_PYTHON [WHEEL]
+# DEV_PYTHON (the .venv's python) builds the wheel and drives the browser; with WHEEL (make
+# dist: the wheel built from the sdist) that wheel is checked instead of a fresh build. The
+# clean environment gets only the wheel and Streamlit at the version the tests pin.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 py=$1
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-# setuptools keeps a build/ folder between builds; a stale one would put old .wasm files
-# into the wheel next to the new one.
-rm -rf streamlit_component/build
-"$py" -m build --wheel --outdir "$tmp/dist" streamlit_component >"$tmp/build.log" 2>&1 \
-  || { cat "$tmp/build.log"; exit 1; }
+if [ $# -ge 2 ]; then
+  wheel=$(realpath "$2")
+else
+  # setuptools keeps a build/ folder between builds; a stale one would put old .wasm files
+  # into the wheel next to the new one.
+  rm -rf streamlit_component/build
+  "$py" -m build --wheel --outdir "$tmp/dist" streamlit_component >"$tmp/build.log" 2>&1 \
+    || { cat "$tmp/build.log"; exit 1; }
+  wheel=$(echo "$tmp"/dist/*.whl)
+fi
 python3 -m venv "$tmp/venv"
 streamlit_pin=$(grep -E '^streamlit==' requirements-dev.txt)
-"$tmp/venv/bin/pip" install --quiet "$tmp"/dist/*.whl "$streamlit_pin"
+"$tmp/venv/bin/pip" install --quiet "$wheel" "$streamlit_pin"
 (cd "$tmp" && "$tmp/venv/bin/python" - <<'PY'
 import importlib.metadata
 import pathlib
