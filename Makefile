@@ -14,12 +14,13 @@ DEMO_PORT  ?= 8501
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
 .PHONY: help setup setup-rust setup-browser setup-redis setup-node setup-python build demo test \
-        test-rust test-wasm test-python test-floor test-floor-e2e test-e2e test-wheel lint \
+        test-fast test-rust test-wasm test-python test-floor test-floor-e2e test-e2e test-wheel lint \
         bench fuzz dist clean
 
 help:
 	@echo "make demo   - install what is missing, build, serve examples/dashboard.py on :$(DEMO_PORT)"
 	@echo "make test   - install what is missing, build, run every test layer"
+	@echo "make test-fast - every layer but the end-to-end tests (lint, Rust, wasm, Python, floor, wheel)"
 	@echo "make build  - build the WASM bridge and the frontend bundle into the Python package"
 	@echo "make bench  - latency, burst, bundle, start-up and memory figures (bench/results.json)"
 	@echo "make fuzz   - the property/fuzz tests with FUZZ_SCALE (default 20) times the cases"
@@ -75,6 +76,10 @@ demo: setup build setup-python
 
 test: setup build lint test-rust test-wasm test-python test-floor test-wheel test-e2e test-floor-e2e
 	@echo "==> all test layers passed"
+
+# The inner loop: everything but the end-to-end layer (test-e2e, test-floor-e2e).
+test-fast: setup build lint test-rust test-wasm test-python test-floor test-wheel
+	@echo "==> fast test layers passed (end-to-end tests not run: make test)"
 
 lint: setup-rust
 	@echo "==> cargo fmt --check, clippy (wasm32 and native)"
