@@ -15,7 +15,7 @@ export PATH := $(HOME)/.cargo/bin:$(PATH)
 
 .PHONY: help setup setup-rust setup-browser setup-redis setup-node setup-python build demo test \
         test-fast test-rust test-wasm test-python test-floor test-floor-e2e test-e2e test-wheel lint \
-        bench fuzz dist clean
+        bench fuzz dist screenshots clean
 
 help:
 	@echo "make demo   - install what is missing, build, serve examples/dashboard.py on :$(DEMO_PORT)"
@@ -25,6 +25,7 @@ help:
 	@echo "make bench  - latency, burst, bundle, start-up and memory figures (bench/results.json)"
 	@echo "make fuzz   - the property/fuzz tests with FUZZ_SCALE (default 20) times the cases"
 	@echo "make dist   - build the sdist and the wheel into dist/, twine check, check their contents"
+	@echo "make screenshots - two real tabs of the example dashboard -> docs/ (the README's picture)"
 	@echo "make setup  - only install what is missing"
 
 setup: setup-rust setup-browser setup-redis setup-node setup-python
@@ -164,6 +165,11 @@ dist: setup-python setup-browser build
 	$(PY) scripts/check-dist.py $(DIST)
 	@echo "==> the wheel built from the sdist, installed into a clean environment, in two browser tabs"
 	@scripts/check-wheel.sh $(PY) $(DIST)/*.whl
+
+# The README's picture: the example dashboard in two real tabs, one edited, one following.
+screenshots: setup-python setup-browser build
+	@echo "==> screenshots of examples/dashboard.py in two tabs -> docs/"
+	$(PY) scripts/screenshots.py docs
 
 clean:
 	rm -rf target $(PKG) $(BUILD_DIR) frontend/node_modules $(VENV) $(FLOOR_VENV) \
