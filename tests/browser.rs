@@ -7,6 +7,8 @@
 //! as `message` events here and render messages can be posted to it from here.
 #![cfg(target_arch = "wasm32")]
 
+mod common;
+
 use std::cell::RefCell;
 use std::rc::Rc;
 
@@ -287,7 +289,7 @@ async fn bridge_speaks_the_streamlit_protocol_and_delivers_news_from_other_tabs(
             .get_item("tabsync:v1:br:zoom")
             .unwrap()
             .and_then(|t| Envelope::decode(&t).ok())
-            .is_some_and(|e| e.value == serde_json::json!(9))
+            .is_some_and(|e| common::value(&e.value) == serde_json::json!(9))
     })
     .await;
     let written =
@@ -375,7 +377,7 @@ async fn bridge_refuses_a_stale_edit_under_reject_and_reports_the_conflict() {
     assert_eq!(last["acks"]["zoom"], "me.1");
     let stored = Envelope::decode(&other.get_item(&k).unwrap().unwrap()).unwrap();
     assert_eq!(
-        stored.value,
+        common::value(&stored.value),
         serde_json::json!(7),
         "the refused edit was not written"
     );
@@ -454,7 +456,7 @@ async fn a_full_storage_degrades_the_writer_which_recovers_once_space_is_freed()
     .await;
     let stored = Envelope::decode(&other.get_item("tabsync:v1:qt:zoom").unwrap().unwrap()).unwrap();
     assert_eq!(
-        stored.value,
+        common::value(&stored.value),
         serde_json::json!(12),
         "the value reached storage after all"
     );
@@ -549,7 +551,7 @@ async fn under_reject_an_edit_whose_lock_is_refused_is_still_written_and_the_fai
     })
     .await;
     let stored = Envelope::decode(&other.get_item("tabsync:v1:lk:zoom").unwrap().unwrap());
-    assert_eq!(stored.unwrap().value, serde_json::json!(5));
+    assert_eq!(common::value(&stored.unwrap().value), serde_json::json!(5));
     until("the failure is reported", || {
         inbox.values().last().is_some_and(|d| {
             d["error"]

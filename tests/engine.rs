@@ -1,5 +1,7 @@
 //! Engine: render args and storage changes in, writes and deliveries out.
 
+mod common;
+
 use serde_json::{json, Value};
 use tabsync::core::*;
 
@@ -35,7 +37,7 @@ fn stored(key: &str, value: Value, stamp: Stamp) -> (String, String) {
     let env = Envelope {
         ns: "gis".into(),
         key: key.into(),
-        value: Json::from_value(&value).unwrap(),
+        value: common::json(&value),
         stamp,
         expires: None,
     };
@@ -51,7 +53,7 @@ fn first_render_delivers_the_stored_state() {
     e.load(&k, &t, 100);
     assert!(e.apply_edits(&a, 100, |_| None).is_empty());
     let d = e.take_delivery().expect("initial delivery");
-    assert_eq!(d.values.get("zoom").unwrap().t, json!(7));
+    assert_eq!(common::value(&d.values.get("zoom").unwrap().t), json!(7));
     assert!(e.take_delivery().is_none(), "no news, no second delivery");
 }
 
@@ -67,7 +69,10 @@ fn an_edit_is_written_once_and_acked_without_a_delivery() {
         panic!("a write")
     };
     assert_eq!(key, &storage_key("gis", "zoom"));
-    assert_eq!(Envelope::decode(text).unwrap().value, json!(5));
+    assert_eq!(
+        common::value(&Envelope::decode(text).unwrap().value),
+        json!(5)
+    );
     assert!(
         e.take_delivery().is_none(),
         "the writer gets no delivery of its own write"
@@ -166,7 +171,7 @@ fn failed_writes_degrade_the_status_and_are_retried_until_they_succeed() {
         (Status::Degraded, Some("QuotaExceededError: full"))
     );
     assert_eq!(
-        d.values.get("zoom").unwrap().t,
+        common::value(&d.values.get("zoom").unwrap().t),
         json!(4),
         "the writer keeps its value"
     );
@@ -337,13 +342,13 @@ fn under_reject_an_edit_on_a_replaced_value_is_refused_and_reported() {
     let p = pending.into_iter().next().unwrap();
     assert_eq!(e.commit(p, Some(&theirs), 30), None);
     let d = e.take_delivery().expect("the conflict is delivered");
-    assert_eq!(d.values.get("zoom").unwrap().t, json!(9));
+    assert_eq!(common::value(&d.values.get("zoom").unwrap().t), json!(9));
     assert_eq!(d.acks.get("zoom").unwrap(), "me.1");
     assert_eq!(d.conflicts.len(), 1);
     assert_eq!(
         (
-            d.conflicts[0].mine.to_value(),
-            d.conflicts[0].theirs.to_value()
+            common::value(&d.conflicts[0].mine),
+            common::value(&d.conflicts[0].theirs)
         ),
         (json!(5), json!(9))
     );
@@ -431,7 +436,7 @@ fn without_storage_a_tab_stays_degraded_and_shares_what_it_holds_with_a_tab_that
         ("layers", &Stamp::new(10, 0, "other"))
     );
     assert_eq!(texts[1].key, "zoom");
-    assert_eq!(texts[1].value, json!(6));
+    assert_eq!(common::value(&texts[1].value), json!(6));
 
     // The joining tab takes them as it would stored entries.
     let mut joiner = Engine::new("j");
@@ -443,6 +448,9 @@ fn without_storage_a_tab_stays_degraded_and_shares_what_it_holds_with_a_tab_that
         }
     }
     let d = joiner.take_delivery().expect("the shared entries are news");
-    assert_eq!(d.values.get("zoom").unwrap().t, json!(6));
-    assert_eq!(d.values.get("layers").unwrap().t, json!(["parks"]));
+    assert_eq!(common::value(&d.values.get("zoom").unwrap().t), json!(6));
+    assert_eq!(
+        common::value(&d.values.get("layers").unwrap().t),
+        json!(["parks"])
+    );
 }

@@ -1,5 +1,7 @@
 //! The stored entry format: round trip, keys, and one typed error per malformed input.
 
+mod common;
+
 use serde_json::json;
 use tabsync::core::*;
 
@@ -7,7 +9,7 @@ fn sample() -> Envelope {
     Envelope {
         ns: "gis".into(),
         key: "zoom".into(),
-        value: Json::from_value(&json!({"a": [1, 2.5, "x", null, true]})).unwrap(),
+        value: common::json(&json!({"a": [1, 2.5, "x", null, true]})),
         stamp: Stamp::new(1_764_110_000_000, 3, "tab-1"),
         expires: Some(1_764_110_060_000),
     }

@@ -80,10 +80,3 @@ fn shareable_values_respect_the_size_cap() {
     let over = format!("\"{}\"", "x".repeat(MAX_VALUE_BYTES - 1));
     assert_eq!(shareable(&over), Err(DecodeError::TooLarge));
 }
-
-#[test]
-fn equality_with_a_serde_value_is_by_value() {
-    let json = Json::parse("[1.0, {\"a\": true}]").unwrap();
-    assert_eq!(json, serde_json::json!([1.0, {"a": true}]));
-    assert_ne!(json, serde_json::json!([1.0, {"a": false}]));
-}

@@ -11,6 +11,8 @@
 //! Case counts scale with `TABSYNC_FUZZ_SCALE` (`make fuzz` sets it for a longer run).
 #![cfg(not(target_arch = "wasm32"))]
 
+mod common;
+
 use std::collections::{BTreeMap, VecDeque};
 
 use proptest::prelude::*;
@@ -61,7 +63,7 @@ fn replica_of(writes: &[(String, i64, Stamp)]) -> Replica {
     for (k, _, s) in writes {
         r.merge(
             k,
-            Json::from_value(&json!([s.wall, s.counter, s.tab])).expect("plain json"),
+            common::json(&json!([s.wall, s.counter, s.tab])),
             s.clone(),
         );
     }
@@ -312,7 +314,7 @@ proptest! {
         world.step(&Op::Edit { tab: 1, key: 0, blind: false });
         world.settle();
         for engine in &world.engines {
-            prop_assert_eq!(&engine.replica().get("a").expect("held").value, &json!(2));
+            prop_assert_eq!(common::value(&engine.replica().get("a").expect("held").value), json!(2));
         }
     }
 }
@@ -361,7 +363,7 @@ proptest! {
         expires in prop::option::of(any::<u64>()),
     ) {
         // Values too deep for the caps are refused on the way in; the rest must survive.
-        let value = Json::from_value(&value);
+        let value = common::try_json(&value);
         prop_assume!(value.is_ok());
         let value = value.expect("checked above");
         let env = Envelope { ns, key, value, stamp: Stamp::new(wall, counter, tab), expires };

@@ -92,10 +92,7 @@ fn a_delivery_carries_every_value_as_its_writers_text() {
     for (key, text) in EXACT_VALUES {
         assert_eq!(delivery.values.get(key).unwrap().t.as_str(), text);
     }
-    golden(
-        "delivery_values.json",
-        &serde_json::to_string(&delivery).unwrap(),
-    );
+    golden("delivery_values.json", &delivery.to_json());
 }
 
 #[test]
@@ -117,10 +114,7 @@ fn a_refused_edit_is_delivered_with_both_values_as_text() {
     let (_, theirs) = stored("zoom", "-0.0", 20);
     assert_eq!(engine.commit(pending, Some(&theirs), 30), None);
     let delivery = engine.take_delivery().expect("the conflict is news");
-    golden(
-        "delivery_conflict.json",
-        &serde_json::to_string(&delivery).unwrap(),
-    );
+    golden("delivery_conflict.json", &delivery.to_json());
 }
 
 #[test]
@@ -135,10 +129,7 @@ fn render_args_of_another_version_are_reported_not_dropped() {
     assert_eq!(delivery.ns, None);
     assert_eq!(delivery.status, Status::Blocked);
     assert!(delivery.values.is_empty());
-    golden(
-        "delivery_args_refused.json",
-        &serde_json::to_string(&delivery).unwrap(),
-    );
+    golden("delivery_args_refused.json", &delivery.to_json());
 
     // Readable args afterwards clear the report and deliver the shared state.
     engine.configure(&args(&["zoom"])).unwrap();
@@ -152,7 +143,7 @@ fn render_args_of_another_version_are_reported_not_dropped() {
 fn the_render_args_python_builds_parse_here() {
     // tests/python/test_protocol.py checks that the Python side builds exactly this.
     let text = std::fs::read_to_string(golden_path("render_args.json")).expect("golden args");
-    let parsed: RenderArgs = serde_json::from_str(&text).expect("the golden args parse");
+    let parsed = RenderArgs::from_json(&text).expect("the golden args parse");
     assert_eq!(parsed.v, PROTOCOL_VERSION);
     assert_eq!(parsed.ns, "gold");
     assert_eq!(parsed.keys, vec!["big".to_owned(), "zoom".to_owned()]);
@@ -202,7 +193,7 @@ fn a_noted_problem_is_delivered_by_itself() {
 fn a_devices_edit_is_delivered_with_its_outbox() {
     // tests/python/test_protocol.py parses this delivery and the devices args below.
     let text = std::fs::read_to_string(golden_path("render_args_devices.json")).expect("args");
-    let parsed: RenderArgs = serde_json::from_str(&text).expect("the golden args parse");
+    let parsed = RenderArgs::from_json(&text).expect("the golden args parse");
     assert!(parsed.devices);
     let relay = parsed.relay.clone().expect("a relay snapshot");
     assert_eq!(relay.gen, 4);
@@ -217,8 +208,5 @@ fn a_devices_edit_is_delivered_with_its_outbox() {
     assert_eq!(writes.len(), 1);
     let delivery = engine.take_delivery().expect("news and the outbox");
     assert_eq!(delivery.outbox.len(), 1);
-    golden(
-        "delivery_outbox.json",
-        &serde_json::to_string(&delivery).unwrap(),
-    );
+    golden("delivery_outbox.json", &delivery.to_json());
 }

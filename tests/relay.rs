@@ -2,6 +2,8 @@
 //! read as untrusted input, healing towards the highest stamps), and the stamp order shared
 //! with the Python and Lua comparisons.
 
+mod common;
+
 use serde_json::{json, Value};
 use tabsync::core::*;
 
@@ -41,7 +43,7 @@ fn entry(ns: &str, key: &str, value: Value, stamp: Stamp) -> String {
     Envelope {
         ns: ns.into(),
         key: key.into(),
-        value: Json::from_value(&value).unwrap(),
+        value: common::json(&value),
         stamp,
         expires: None,
     }
@@ -136,7 +138,7 @@ fn a_newer_relay_entry_is_delivered_and_written_to_storage() {
     );
     let d = seen(&mut e).expect("news");
     assert!(!d.quiet);
-    assert_eq!(d.values.get("zoom").unwrap().t, json!(9));
+    assert_eq!(common::value(&d.values.get("zoom").unwrap().t), json!(9));
     assert!(d.outbox.is_empty(), "the relay is not behind");
 }
 
@@ -167,7 +169,7 @@ fn a_relay_behind_the_tab_gets_the_newer_entries_back() {
         assert_eq!(d.outbox.len(), 1);
         assert_eq!(d.outbox[0].id, None, "a resend, not an edit");
         let resent = Envelope::decode(&d.outbox[0].e).unwrap();
-        assert_eq!(resent.value, json!(5));
+        assert_eq!(common::value(&resent.value), json!(5));
         assert_eq!(
             resent.stamp,
             Envelope::decode(&handed[0].e).unwrap().stamp,
@@ -296,13 +298,13 @@ fn an_edit_the_relay_refused_gives_way_to_the_relays_value() {
         panic!("the relay's value is written back, got {writes:?}")
     };
     let back = Envelope::decode(text).unwrap();
-    assert_eq!(back.value, json!(9));
+    assert_eq!(common::value(&back.value), json!(9));
     assert!(
         back.stamp > Stamp::new(NOW, 0, "tab1"),
         "a new stamp, above the refused edit"
     );
     let d = seen(&mut e).expect("news");
-    assert_eq!(d.values.get("zoom").unwrap().t, json!(9));
+    assert_eq!(common::value(&d.values.get("zoom").unwrap().t), json!(9));
     assert!(
         d.conflicts.is_empty(),
         "the Python side reports relay refusals"
@@ -339,7 +341,7 @@ fn a_refused_edit_whose_winner_already_arrived_needs_no_take_back() {
         "the winner is stored as it came, not restamped"
     );
     let d = seen(&mut e).expect("news");
-    assert_eq!(d.values.get("zoom").unwrap().t, json!(9));
+    assert_eq!(common::value(&d.values.get("zoom").unwrap().t), json!(9));
     assert!(d.conflicts.is_empty());
     assert!(d.outbox.is_empty());
 }
@@ -415,7 +417,7 @@ fn a_refusal_that_arrives_before_the_relays_value_waits_for_it() {
     e.relay(&later, NOW + 2);
     let d = seen(&mut e).expect("news");
     assert_eq!(
-        d.values.get("zoom").unwrap().t,
+        common::value(&d.values.get("zoom").unwrap().t),
         json!(9),
         "taken back once the value came"
     );
@@ -445,7 +447,7 @@ fn a_re_created_component_still_gives_way_to_a_refusal_of_its_tabs_edit() {
     let writes = e.relay(&snapshot, NOW + 2);
     assert_eq!(writes.len(), 1, "the relay's value is written back");
     let d = seen(&mut e).expect("news");
-    assert_eq!(d.values.get("zoom").unwrap().t, json!(9));
+    assert_eq!(common::value(&d.values.get("zoom").unwrap().t), json!(9));
     // Its first instance took the value back already: a repeat of the refusal changes nothing.
     let again = RelaySnapshot { gen: 1, ..snapshot };
     let mut third = Engine::new("k");

@@ -1,10 +1,12 @@
 //! Per-key last-writer-wins replica.
 
+mod common;
+
 use serde_json::json;
 use tabsync::core::*;
 
 fn j(v: serde_json::Value) -> Json {
-    Json::from_value(&v).unwrap()
+    common::json(&v)
 }
 
 #[test]

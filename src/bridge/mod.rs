@@ -22,7 +22,7 @@ use gloo_timers::callback::Timeout;
 use wasm_bindgen::prelude::*;
 
 use crate::browser::{now_ms, random_id, AckMemo, WebLocks};
-use crate::core::{ArgsError, Effect, Engine, PendingEdit, RenderArgs};
+use crate::core::{Effect, Engine, PendingEdit, RenderArgs};
 use crate::host::Host;
 use crate::transport::{self, StorageChange, Transport, TransportEvent};
 
@@ -132,13 +132,17 @@ impl Bridge {
 
     /// Takes new render args (the entry point calls it for each render).
     pub(crate) fn render(&mut self, args: JsValue) {
-        let args = match serde_wasm_bindgen::from_value::<RenderArgs>(args) {
+        // The args as JSON text (the browser's own serializer), read by the core's reader.
+        let text = js_sys::JSON::stringify(&args)
+            .ok()
+            .and_then(|text| text.as_string())
+            .unwrap_or_default();
+        let args = match RenderArgs::from_json(&text) {
             Ok(args) => args,
             Err(err) => {
                 // Reported, not dropped: the Streamlit side would otherwise wait for its
                 // first delivery forever, showing "starting".
-                let reason = ArgsError::Unreadable(err.to_string()).to_string();
-                self.engine.args_refused(&reason);
+                self.engine.args_refused(&err.message());
                 return self.schedule_delivery();
             }
         };
@@ -153,7 +157,7 @@ impl Bridge {
             }
             Ok(false) => {}
             Err(err) => {
-                self.engine.args_refused(&err.to_string());
+                self.engine.args_refused(&err.message());
                 return self.schedule_delivery();
             }
         }
@@ -193,7 +197,7 @@ impl Bridge {
         locks.with_lock(&name, move |granted| {
             with_bridge(&weak, |b| {
                 if let Err(err) = granted {
-                    let mut reason = err.to_string();
+                    let mut reason = err.message();
                     reason.push_str("; this conflict check ran without the lock");
                     b.engine.note(&reason);
                 }
@@ -227,7 +231,7 @@ impl Bridge {
                         self.engine.write_succeeded(&key);
                         local_bus::announce(self.id, Some(key), Some(text));
                     }
-                    Err(err) => self.engine.write_failed(&key, &err.to_string()),
+                    Err(err) => self.engine.write_failed(&key, &err.message()),
                 },
                 Effect::Remove { key } => {
                     transport.remove(&key);
@@ -363,15 +367,12 @@ impl Bridge {
         let Some(delivery) = self.engine.take_delivery() else {
             return;
         };
-        // Built by the browser's JSON.parse from serde_json's text: every key becomes an own
+        // Built by the browser's JSON.parse from the core's text: every key becomes an own
         // property (no setter runs), and the parser costs no wasm bytes.
-        let Ok(text) = serde_json::to_string(&delivery) else {
-            return;
-        };
-        if let Ok(value) = js_sys::JSON::parse(&text) {
+        if let Ok(value) = js_sys::JSON::parse(&delivery.to_json()) {
             if let Err(err) = self.host.deliver(&value) {
                 // Reported with the next delivery that gets through.
-                self.engine.note(&err.to_string());
+                self.engine.note(&err.message());
             }
             self.last_delivery_ms = Some(now_ms());
             if self.devices {

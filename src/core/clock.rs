@@ -7,6 +7,8 @@
 
 use std::fmt;
 
+use super::json::write;
+
 /// How far ahead of this tab's wall clock an observed stamp may be. Beyond this the stamp is
 /// refused (the entry is ignored and counted): a forged stamp from the far future would
 /// otherwise freeze every tab's clock at that time and make every later write lose to it.
@@ -34,10 +36,25 @@ impl Stamp {
     }
 }
 
+impl Stamp {
+    /// The text form: `wall.counter.tab` with fixed-width numbers, so that text order is
+    /// stamp order. Written without `core::fmt` (whose padding code the module would
+    /// otherwise carry for this one use); `Display` writes the same.
+    pub fn text(&self) -> String {
+        let mut out = String::with_capacity(28 + self.tab.len());
+        write::uint_padded(&mut out, self.wall, 16);
+        out.push('.');
+        write::uint_padded(&mut out, u64::from(self.counter), 10);
+        out.push('.');
+        out.push_str(&self.tab);
+        out
+    }
+}
+
 impl fmt::Display for Stamp {
-    /// `wall.counter.tab` with fixed-width numbers, so that text order is stamp order.
+    /// [`Stamp::text`].
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:016}.{:010}.{}", self.wall, self.counter, self.tab)
+        f.write_str(&self.text())
     }
 }
 

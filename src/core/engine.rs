@@ -25,7 +25,7 @@ use std::collections::VecDeque;
 use super::clock::{HybridClock, Stamp};
 use super::envelope::{is_valid_key, is_valid_name, shareable, storage_key, Envelope, KEY_PREFIX};
 use super::error::{ArgsError, DecodeError};
-use super::json::Json;
+use super::json::{write, Json};
 use super::protocol::{
     Conflict, ConflictPolicy, DeliveredValue, Delivery, OutboxItem, RelaySnapshot, RenderArgs,
     Status, PROTOCOL_VERSION,
@@ -671,7 +671,7 @@ impl Engine {
         self.own_writes.insert(key.to_owned(), stamp.clone());
         // Made on the relay's value: a resend passes the relay's check.
         self.written_on
-            .insert(key.to_owned(), Some(theirs_stamp.to_string()));
+            .insert(key.to_owned(), Some(theirs_stamp.text()));
         self.news = true;
         Some((envelope.encode(), stamp))
     }
@@ -781,7 +781,9 @@ impl Engine {
         let quiet = !self.news;
         self.news = false;
         self.deliveries += 1;
-        let id = format!("{}-{}", self.instance, self.deliveries);
+        let mut id = self.instance.clone();
+        id.push('-');
+        write::uint(&mut id, self.deliveries);
         if let Some(reason) = &self.args_error {
             return Some(Delivery {
                 v: PROTOCOL_VERSION,
@@ -804,7 +806,7 @@ impl Engine {
             if config.keys.contains_key(key) {
                 let value = DeliveredValue {
                     t: held.value.clone(),
-                    s: held.stamp.to_string(),
+                    s: held.stamp.text(),
                 };
                 values.insert(key.clone(), value);
             }

@@ -11,11 +11,10 @@
 //! the time (ms since the epoch) after which the entry is expired. Unknown fields are
 //! ignored, so later versions may add optional ones.
 
-use serde::{Deserialize, Serialize};
-use serde_json::value::RawValue;
-
 use super::clock::Stamp;
 use super::error::DecodeError;
+use super::json::read::{Fault, Reader};
+use super::json::write::{self, Array, Object};
 use super::json::Json;
 pub use super::json::{MAX_DEPTH, RESERVED_KEY};
 
@@ -63,37 +62,6 @@ pub fn shareable(text: &str) -> Result<Json, DecodeError> {
     Json::parse(text)
 }
 
-/// The stored entry as written: fields in a fixed order, the value embedded verbatim.
-#[derive(Serialize)]
-struct WireOut<'a> {
-    f: u64,
-    ns: &'a str,
-    k: &'a str,
-    v: &'a RawValue,
-    s: (u64, u32, &'a str),
-    #[serde(skip_serializing_if = "Option::is_none")]
-    x: Option<u64>,
-}
-
-/// The stored entry as read. Unknown fields are ignored; each known one must have its type.
-#[derive(Deserialize)]
-struct WireIn {
-    f: u64,
-    ns: String,
-    k: String,
-    v: Box<RawValue>,
-    s: (u64, u32, String),
-    #[serde(default)]
-    x: Option<u64>,
-}
-
-/// Only the format version, read when an entry fails to decode, so that a later version's
-/// entry is told apart from a malformed one.
-#[derive(Deserialize)]
-struct WireVersion {
-    f: u64,
-}
-
 /// One synced key's stored entry.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Envelope {
@@ -115,18 +83,24 @@ impl Envelope {
         storage_key(&self.ns, &self.key)
     }
 
-    /// The stored text of this entry.
+    /// The stored text of this entry: fields in a fixed order, the value embedded verbatim.
     pub fn encode(&self) -> String {
-        let wire = WireOut {
-            f: FORMAT_VERSION,
-            ns: &self.ns,
-            k: &self.key,
-            v: self.value.as_raw(),
-            s: (self.stamp.wall, self.stamp.counter, &self.stamp.tab),
-            x: self.expires,
-        };
-        // Strings, integers and already-valid JSON text: serialising cannot fail.
-        serde_json::to_string(&wire).unwrap_or_default()
+        let mut out = String::with_capacity(64 + self.value.as_str().len());
+        let mut entry = Object::new(&mut out);
+        write::uint(entry.key("f"), FORMAT_VERSION);
+        write::string(entry.key("ns"), &self.ns);
+        write::string(entry.key("k"), &self.key);
+        entry.key("v").push_str(self.value.as_str());
+        let mut stamp = Array::new(entry.key("s"));
+        write::uint(stamp.item(), self.stamp.wall);
+        write::uint(stamp.item(), u64::from(self.stamp.counter));
+        write::string(stamp.item(), &self.stamp.tab);
+        stamp.end();
+        if let Some(expires) = self.expires {
+            write::uint(entry.key("x"), expires);
+        }
+        entry.end();
+        out
     }
 
     /// Parses and validates a stored text. Never panics, whatever the input.
@@ -134,9 +108,17 @@ impl Envelope {
         if text.len() > MAX_ENTRY_BYTES {
             return Err(DecodeError::TooLarge);
         }
-        let wire: WireIn = match serde_json::from_str(text) {
+        let wire = match Wire::read(text) {
             Ok(wire) => wire,
-            Err(err) => return Err(classify(text, &err)),
+            Err(Fault::Syntax) => return Err(DecodeError::NotJson),
+            // An object whose `f` is another version number may have any shape: say so
+            // rather than calling it malformed.
+            Err(Fault::Shape) => {
+                return Err(match format_version(text) {
+                    Some(f) if f != FORMAT_VERSION => DecodeError::UnsupportedFormat,
+                    _ => DecodeError::WrongShape,
+                })
+            }
         };
         if wire.f != FORMAT_VERSION {
             return Err(DecodeError::UnsupportedFormat);
@@ -145,10 +127,13 @@ impl Envelope {
         if !is_valid_name(&wire.ns) || !is_valid_key(&wire.k) || !is_valid_name(&tab) {
             return Err(DecodeError::BadName);
         }
+        if let Some(problem) = wire.problem {
+            return Err(problem);
+        }
         Ok(Envelope {
             ns: wire.ns,
             key: wire.k,
-            value: Json::check(wire.v)?,
+            value: Json::checked(wire.v),
             stamp: Stamp::new(wall, counter, &tab),
             expires: wire.x,
         })
@@ -165,16 +150,133 @@ impl Envelope {
     }
 }
 
-/// Why a text did not read as an entry: not JSON at all, another format version, or JSON of
-/// the wrong shape.
-fn classify(text: &str, err: &serde_json::Error) -> DecodeError {
-    if err.is_syntax() || err.is_eof() {
-        return DecodeError::NotJson;
+/// A stored entry's fields as read, before their meaning is checked.
+struct Wire<'a> {
+    f: u64,
+    ns: String,
+    k: String,
+    v: &'a str,
+    /// The first problem in `v` that makes it unshareable (reported after the fields'
+    /// own checks, which come first).
+    problem: Option<DecodeError>,
+    s: (u64, u32, String),
+    x: Option<u64>,
+}
+
+impl<'a> Wire<'a> {
+    /// Reads an entry object: each known field once and of its type, unknown fields
+    /// skipped (later versions may add optional ones), `x` optional (or null).
+    fn read(text: &'a str) -> Result<Wire<'a>, Fault> {
+        let mut reader = Reader::new(text);
+        let (mut f, mut ns, mut k, mut v, mut s, mut x) = (None, None, None, None, None, None);
+        reader.object(|field, r| match field {
+            // A field given twice makes the entry malformed; serde's derive says so at the
+            // key, before reading the value, and so does this.
+            "f" => {
+                fresh(&f)?;
+                f = Some(r.u64()?);
+                Ok(())
+            }
+            "ns" => {
+                fresh(&ns)?;
+                ns = Some(r.string()?.into_owned());
+                Ok(())
+            }
+            "k" => {
+                fresh(&k)?;
+                k = Some(r.string()?.into_owned());
+                Ok(())
+            }
+            "v" => {
+                fresh(&v)?;
+                v = Some(r.value()?);
+                Ok(())
+            }
+            "s" => {
+                fresh(&s)?;
+                s = Some(read_stamp(r)?);
+                Ok(())
+            }
+            // null reads as no expiry, as for any optional field.
+            "x" => {
+                fresh(&x)?;
+                x = Some(if r.null()? { None } else { Some(r.u64()?) });
+                Ok(())
+            }
+            _ => r.skip(),
+        })?;
+        let (Some(f), Some(ns), Some(k), Some((v, problem)), Some(s)) = (f, ns, k, v, s) else {
+            return Err(Fault::Shape);
+        };
+        reader.finish()?;
+        Ok(Wire {
+            f,
+            ns,
+            k,
+            v,
+            problem,
+            s,
+            x: x.flatten(),
+        })
     }
-    // An object whose `f` is another version number may have any shape: say so rather
-    // than calling it malformed.
-    match serde_json::from_str::<WireVersion>(text) {
-        Ok(WireVersion { f }) if f != FORMAT_VERSION => DecodeError::UnsupportedFormat,
-        _ => DecodeError::WrongShape,
+}
+
+/// Fails for a field already read: a field given twice makes the entry malformed.
+fn fresh<T>(slot: &Option<T>) -> Result<(), Fault> {
+    match slot {
+        Some(_) => Err(Fault::Shape),
+        None => Ok(()),
     }
+}
+
+/// Reads a stamp: exactly `[wall ms, counter, tab id]`.
+fn read_stamp(r: &mut Reader<'_>) -> Result<(u64, u32, String), Fault> {
+    if r.peek() != Some(b'[') {
+        return Err(r.mismatch());
+    }
+    r.expect(b'[')?;
+    let wall = element(r, true)?.u64()?;
+    element(r, false)?;
+    let counter = u32::try_from(r.u64()?).map_err(|_| Fault::Shape)?;
+    element(r, false)?;
+    let tab = r.string()?.into_owned();
+    // More elements than three: serde_json calls that trailing characters, a syntax error.
+    r.expect(b']')?;
+    Ok((wall, counter, tab))
+}
+
+/// Before a stamp element: the comma after the previous one (unless `first`); an early `]`
+/// means too few elements.
+fn element<'r, 'a>(r: &'r mut Reader<'a>, first: bool) -> Result<&'r mut Reader<'a>, Fault> {
+    if r.peek() == Some(b']') {
+        return Err(Fault::Shape);
+    }
+    if !first {
+        r.expect(b',')?;
+        if r.peek() == Some(b']') {
+            // `[1,]`: a trailing comma.
+            return Err(Fault::Syntax);
+        }
+    }
+    Ok(r)
+}
+
+/// The format version of a text that is an object with a readable `f` (and whatever else),
+/// read when an entry fails to decode, so that a later version's entry is told apart from a
+/// malformed one.
+fn format_version(text: &str) -> Option<u64> {
+    let mut reader = Reader::new(text);
+    let mut f = None;
+    reader
+        .object(|field, r| match field {
+            "f" => {
+                fresh(&f)?;
+                f = Some(r.u64()?);
+                Ok(())
+            }
+            _ => r.skip(),
+        })
+        .ok()?;
+    reader.finish().ok()?;
+    f
 }

@@ -1,6 +1,10 @@
 //! Typed errors of the core. Every one is a value to report, never a reason to panic.
 
+use std::fmt;
+
 use thiserror::Error;
+
+use super::json::write;
 
 /// Why a stored text was not accepted as an [`Envelope`](super::Envelope).
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -35,20 +39,48 @@ pub enum DecodeError {
 }
 
 /// Why render args sent by the Streamlit side were not accepted.
+///
+/// Its text ([`ArgsError::message`], also its `Display`) is built without `core::fmt`: the
+/// WASM module reports it, and formatting machinery would cost every tab's download more
+/// than all of this module's messages.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum ArgsError {
     /// The namespace or tab id is malformed.
-    #[error("bad namespace or tab id")]
     BadName,
     /// The args were made for another protocol version (a Python package and a frontend
     /// of different releases).
-    #[error(
-        "render args of protocol version {0}, this frontend reads version {ours} (the Python \
-         package and its frontend come from different releases: reinstall the package)",
-        ours = super::protocol::PROTOCOL_VERSION
-    )]
     Version(u32),
     /// The args are not an object of the expected shape.
-    #[error("render args not readable: {0}")]
     Unreadable(String),
+}
+
+impl ArgsError {
+    /// The error's text, as reported to the Streamlit side.
+    pub fn message(&self) -> String {
+        let mut out = String::new();
+        match self {
+            ArgsError::BadName => out.push_str("bad namespace or tab id"),
+            ArgsError::Version(v) => {
+                out.push_str("render args of protocol version ");
+                write::uint(&mut out, u64::from(*v));
+                out.push_str(", this frontend reads version ");
+                write::uint(&mut out, u64::from(super::protocol::PROTOCOL_VERSION));
+                out.push_str(
+                    " (the Python package and its frontend come from different releases: \
+                     reinstall the package)",
+                );
+            }
+            ArgsError::Unreadable(why) => {
+                out.push_str("render args not readable: ");
+                out.push_str(why);
+            }
+        }
+        out
+    }
+}
+
+impl fmt::Display for ArgsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message())
+    }
 }

@@ -7,9 +7,17 @@
 //! look like array indices. The Python side parses deliveries in one place
 //! (`streamlit_tabsync/_protocol.py`); `tests/protocol.rs` writes golden messages that the
 //! Python tests read, so the two sides cannot drift apart unnoticed.
+//!
+//! The module reads render args with [`RenderArgs::from_json`] and writes deliveries with
+//! [`Delivery::to_json`], on this crate's own JSON reader and writer. The serde derives on
+//! the same types define the wire format as serde_json would read and write it, and
+//! `tests/differential.rs` holds the hand-written pair to them.
 
 use serde::{Deserialize, Serialize, Serializer};
 
+use super::error::ArgsError;
+use super::json::read::{Fault, Reader};
+use super::json::write::{self, Array, Object};
 use super::json::Json;
 use super::KeyMap;
 
@@ -222,4 +230,254 @@ pub struct Delivery {
     /// entries to the relay without running the whole app script.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub quiet: bool,
+}
+
+/// The render-args fields, by their bit in the set of fields read so far.
+const ARG_FIELDS: [&str; 11] = [
+    "v", "ns", "tab", "keys", "edits", "ttl_ms", "conflict", "resend", "devices", "relay", "seen",
+];
+
+impl RenderArgs {
+    /// Reads render args from JSON text (in the browser, `JSON.stringify` of what the
+    /// Streamlit side sent). Unknown fields are ignored; `ns`, `tab` and `keys` are
+    /// required, each field may appear once. Args of another protocol version are refused as
+    /// such even when the rest is unreadable, so that the error names the real cause (a
+    /// Python package and a frontend of different releases).
+    pub fn from_json(text: &str) -> Result<RenderArgs, ArgsError> {
+        let mut args = RenderArgs {
+            v: 1,
+            ns: String::new(),
+            tab: String::new(),
+            keys: Vec::new(),
+            edits: KeyMap::new(),
+            ttl_ms: None,
+            conflict: ConflictPolicy::Lww,
+            resend: 0,
+            devices: false,
+            relay: None,
+            seen: None,
+        };
+        let mut read: u16 = 0;
+        // Where reading failed: the field, and what was wrong with it.
+        let mut field_at = "";
+        let mut why = "";
+        let mut reader = Reader::new(text);
+        let outcome = reader
+            .object(|field, r| {
+                let Some(bit) = ARG_FIELDS.iter().position(|f| *f == field) else {
+                    return r.skip();
+                };
+                field_at = ARG_FIELDS[bit];
+                if read & (1 << bit) != 0 {
+                    why = "given twice";
+                    return Err(Fault::Shape);
+                }
+                read |= 1 << bit;
+                match bit {
+                    0 => args.v = u32::try_from(r.u64()?).map_err(|_| Fault::Shape)?,
+                    1 => args.ns = r.string()?.into_owned(),
+                    2 => args.tab = r.string()?.into_owned(),
+                    3 => args.keys = r.strings()?,
+                    4 => args.edits = read_edits(r)?,
+                    5 => args.ttl_ms = optional(r, Reader::u64)?,
+                    6 => {
+                        args.conflict = match &*r.string()? {
+                            "lww" => ConflictPolicy::Lww,
+                            "reject" => ConflictPolicy::Reject,
+                            _ => return Err(Fault::Shape),
+                        }
+                    }
+                    7 => args.resend = r.u64()?,
+                    8 => args.devices = r.bool()?,
+                    9 => args.relay = optional(r, read_relay)?,
+                    _ => args.seen = optional(r, |r| Ok(r.string()?.into_owned()))?,
+                }
+                field_at = "";
+                Ok(())
+            })
+            .and_then(|()| {
+                if let Some(missing) = (1..=3).find(|bit| read & (1 << bit) == 0) {
+                    field_at = ARG_FIELDS[missing];
+                    why = "missing";
+                    return Err(Fault::Shape);
+                }
+                reader.finish()
+            });
+        let Err(fault) = outcome else {
+            return Ok(args);
+        };
+        if let Some(v) = protocol_version(text) {
+            if v != PROTOCOL_VERSION {
+                return Err(ArgsError::Version(v));
+            }
+        }
+        if why.is_empty() {
+            why = match (fault, field_at.is_empty()) {
+                (Fault::Syntax, _) => "not well-formed JSON",
+                (Fault::Shape, true) => "not an object",
+                (Fault::Shape, false) => "wrong type or value",
+            };
+        }
+        let mut reason = String::new();
+        if !field_at.is_empty() {
+            reason.push('`');
+            reason.push_str(field_at);
+            reason.push_str("` ");
+        }
+        reason.push_str(why);
+        Err(ArgsError::Unreadable(reason))
+    }
+}
+
+/// `null` (or nothing) as `None`, anything else read by `read`.
+fn optional<'a, T>(
+    r: &mut Reader<'a>,
+    read: impl FnOnce(&mut Reader<'a>) -> Result<T, Fault>,
+) -> Result<Option<T>, Fault> {
+    if r.null()? {
+        return Ok(None);
+    }
+    read(r).map(Some)
+}
+
+/// Reads the edits: an object of [`Edit`]s by key (a key given twice keeps the last).
+fn read_edits(r: &mut Reader<'_>) -> Result<KeyMap<Edit>, Fault> {
+    let mut edits = KeyMap::new();
+    r.object(|key, r| {
+        let (mut id, mut t, mut base) = (None, None, None);
+        r.object(|field, r| {
+            let slot = match field {
+                "id" => &mut id,
+                "t" => &mut t,
+                "base" => {
+                    if base.is_some() {
+                        return Err(Fault::Shape);
+                    }
+                    base = Some(optional(r, |r| Ok(r.string()?.into_owned()))?);
+                    return Ok(());
+                }
+                _ => return r.skip(),
+            };
+            if slot.is_some() {
+                return Err(Fault::Shape);
+            }
+            *slot = Some(r.string()?.into_owned());
+            Ok(())
+        })?;
+        let (Some(id), Some(t)) = (id, t) else {
+            return Err(Fault::Shape);
+        };
+        edits.insert(
+            key.to_owned(),
+            Edit {
+                id,
+                t,
+                base: base.flatten(),
+            },
+        );
+        Ok(())
+    })?;
+    Ok(edits)
+}
+
+/// Reads a [`RelaySnapshot`] object.
+fn read_relay(r: &mut Reader<'_>) -> Result<RelaySnapshot, Fault> {
+    let mut snapshot = RelaySnapshot {
+        gen: 0,
+        entries: Vec::new(),
+        refused: Vec::new(),
+    };
+    let mut read = [false; 3];
+    r.object(|field, r| {
+        let bit = match field {
+            "gen" => 0,
+            "entries" => 1,
+            "refused" => 2,
+            _ => return r.skip(),
+        };
+        if std::mem::replace(&mut read[bit], true) {
+            return Err(Fault::Shape);
+        }
+        match bit {
+            0 => snapshot.gen = r.u64()?,
+            1 => snapshot.entries = r.strings()?,
+            _ => snapshot.refused = r.strings()?,
+        }
+        Ok(())
+    })?;
+    Ok(snapshot)
+}
+
+/// The protocol version of a text that is an object with a readable `v` (whatever else
+/// it holds).
+fn protocol_version(text: &str) -> Option<u32> {
+    let mut reader = Reader::new(text);
+    let mut v = None;
+    reader
+        .object(|field, r| {
+            if field == "v" && v.is_none() {
+                v = u32::try_from(r.u64()?).ok();
+                return Ok(());
+            }
+            r.skip()
+        })
+        .ok()?;
+    v
+}
+
+impl Delivery {
+    /// The delivery as JSON text: the text serde_json writes for it (field order as
+    /// declared, empty `outbox`, false `quiet` and absent `error` left out).
+    pub fn to_json(&self) -> String {
+        let mut out = String::with_capacity(256);
+        let mut d = Object::new(&mut out);
+        write::uint(d.key("v"), u64::from(self.v));
+        write::string(d.key("id"), &self.id);
+        write::opt_string(d.key("ns"), self.ns.as_deref());
+        write::string(d.key("status"), self.status.as_str());
+        let mut values = Object::new(d.key("values"));
+        for (key, value) in self.values.iter() {
+            let mut v = Object::new(values.key(key));
+            write::string(v.key("t"), value.t.as_str());
+            write::string(v.key("s"), &value.s);
+            v.end();
+        }
+        values.end();
+        let mut acks = Object::new(d.key("acks"));
+        for (key, id) in self.acks.iter() {
+            write::string(acks.key(key), id);
+        }
+        acks.end();
+        let mut conflicts = Array::new(d.key("conflicts"));
+        for conflict in &self.conflicts {
+            let mut c = Object::new(conflicts.item());
+            write::string(c.key("key"), &conflict.key);
+            write::string(c.key("id"), &conflict.id);
+            write::string(c.key("mine"), conflict.mine.as_str());
+            write::string(c.key("theirs"), conflict.theirs.as_str());
+            c.end();
+        }
+        conflicts.end();
+        write::uint(d.key("ignored"), self.ignored);
+        if let Some(error) = &self.error {
+            write::string(d.key("error"), error);
+        }
+        if !self.outbox.is_empty() {
+            let mut outbox = Array::new(d.key("outbox"));
+            for item in &self.outbox {
+                let mut o = Object::new(outbox.item());
+                write::string(o.key("e"), &item.e);
+                write::opt_string(o.key("base"), item.base.as_deref());
+                write::boolean(o.key("cas"), item.cas);
+                write::opt_string(o.key("id"), item.id.as_deref());
+                o.end();
+            }
+            outbox.end();
+        }
+        if self.quiet {
+            write::boolean(d.key("quiet"), true);
+        }
+        d.end();
+        out
+    }
 }

@@ -72,7 +72,7 @@ pub fn choose() -> Choice {
             fallback_reason: None,
         },
         Err(storage_err) => {
-            let mut reason = storage_err.to_string();
+            let mut reason = storage_err.message();
             match ChannelTransport::open() {
                 Ok(channel) => {
                     reason.push_str(
