@@ -15,7 +15,7 @@ export PATH := $(HOME)/.cargo/bin:$(PATH)
 
 .PHONY: help setup setup-rust setup-browser setup-redis setup-node setup-python build demo test \
         test-fast test-rust test-wasm test-python test-floor test-floor-e2e test-e2e test-wheel lint \
-        bench fuzz dist screenshots clean
+        bench fuzz dist screenshots clean size
 
 help:
 	@echo "make demo   - install what is missing, build, serve examples/dashboard.py on :$(DEMO_PORT)"
@@ -23,7 +23,8 @@ help:
 	@echo "make test-fast - every layer but the end-to-end tests (lint, Rust, wasm, Python, floor, wheel)"
 	@echo "make build  - build the WASM bridge and the frontend bundle into the Python package"
 	@echo "make bench  - latency, burst, bundle, start-up and memory figures (bench/results.json)"
-	@echo "make fuzz   - the property/fuzz tests with FUZZ_SCALE (default 20) times the cases"
+	@echo "make fuzz   - the property/fuzz and differential tests with FUZZ_SCALE (default 20) times the cases"
+	@echo "make size   - where the .wasm's bytes go: files, bytes per crate, largest functions (twiggy)"
 	@echo "make dist   - build the sdist and the wheel into dist/, twine check, check their contents"
 	@echo "make screenshots - two real tabs of the example dashboard -> docs/ (the README's picture)"
 	@echo "make setup  - only install what is missing"
@@ -145,11 +146,16 @@ bench: setup-python setup-browser setup-redis build
 	@echo "==> across-devices benchmarks (two Streamlit servers, one redis-server) -> bench/devices.json"
 	$(PY) bench/devices.py
 
-# Longer property/fuzz run of the decoder, merge and convergence properties (release build).
+# Longer property/fuzz run of the decoder, merge and convergence properties, and of the
+# differential tests of the JSON reader and writer against serde_json (release build).
 FUZZ_SCALE ?= 20
 fuzz: setup-rust
-	@echo "==> property tests x$(FUZZ_SCALE) (TABSYNC_FUZZ_SCALE)"
-	TABSYNC_FUZZ_SCALE=$(FUZZ_SCALE) cargo test --release --test properties
+	@echo "==> property and differential tests x$(FUZZ_SCALE) (TABSYNC_FUZZ_SCALE)"
+	TABSYNC_FUZZ_SCALE=$(FUZZ_SCALE) cargo test --release --test properties --test differential
+
+# Where the .wasm's bytes go (installs twiggy on first use).
+size: build
+	@scripts/size-report.sh
 
 # Release archives. python -m build makes the sdist, then the wheel from that sdist (not from
 # the source tree), which proves the sdist alone builds a working wheel (no Rust, no npm: the
