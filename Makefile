@@ -113,7 +113,7 @@ $(FLOOR_VENV)/.installed: requirements-dev.txt streamlit_component/pyproject.tom
 	@echo "==> virtual environment $(FLOOR_VENV) with streamlit==$(FLOOR_STREAMLIT)"
 	@test -x $(FLOOR_VENV)/bin/python || python3 -m venv $(FLOOR_VENV)
 	$(FLOOR_VENV)/bin/python -m pip install --quiet "streamlit==$(FLOOR_STREAMLIT)" \
-	  $$(grep -E '^(pytest|pydantic|playwright|redis)==' requirements-dev.txt) -e ./streamlit_component
+	  $$(grep -E '^(pytest|pytest-xdist|pydantic|playwright|redis)==' requirements-dev.txt) -e ./streamlit_component
 	@touch $@
 
 # End-to-end tests on the floor, where Streamlit has only the v1 host: the engine, fault,
@@ -124,11 +124,18 @@ FLOOR_E2E := tests/e2e/test_engine.py tests/e2e/test_faults.py tests/e2e/test_in
 
 test-floor-e2e: $(FLOOR_VENV)/.installed setup-browser setup-redis build
 	@echo "==> end-to-end tests, v1 host on the Streamlit floor ($(FLOOR_STREAMLIT))"
-	TABSYNC_HOST=v1 $(FLOOR_VENV)/bin/python -m pytest $(FLOOR_E2E) -q -p no:cacheprovider
+	TABSYNC_HOST=v1 $(FLOOR_VENV)/bin/python -m pytest $(FLOOR_E2E) -q -p no:cacheprovider $(E2E_XDIST)
 
 test-wheel: setup-python setup-browser build
 	@echo "==> wheel: build it, install it into a clean virtual environment, check its files, run an app from it in two browser tabs"
 	@scripts/check-wheel.sh $(PY)
+
+# End-to-end tests run in E2E_WORKERS pytest-xdist workers (default 2, one per core here),
+# each with its own browser, Streamlit servers and redis-server on free ports. Most of an e2e
+# test's time is waiting for Streamlit reruns, so two workers overlap those waits.
+# E2E_WORKERS=0 runs them in one process, as before.
+E2E_WORKERS ?= 2
+E2E_XDIST := $(if $(filter 0,$(E2E_WORKERS)),,-n $(E2E_WORKERS))
 
 # The whole suite once per Streamlit host (v2: the component module in the page; v1: the
 # component iframe), both on the newest Streamlit.
@@ -137,7 +144,7 @@ E2E_HOSTS ?= v2 v1
 test-e2e: setup-python setup-browser setup-redis build
 	@for host in $(E2E_HOSTS); do \
 	  echo "==> end-to-end tests, $$host host (real Streamlit server, tabs of headless Chromium)"; \
-	  TABSYNC_HOST=$$host $(PY) -m pytest tests/e2e -q -p no:cacheprovider || exit 1; \
+	  TABSYNC_HOST=$$host $(PY) -m pytest tests/e2e -q -p no:cacheprovider $(E2E_XDIST) || exit 1; \
 	done
 
 bench: setup-python setup-browser setup-redis build
