@@ -19,24 +19,13 @@
 mod common;
 mod oracle;
 
+use common::config;
+
 use proptest::prelude::*;
 use tabsync::core::{
     Conflict, DecodeError, DeliveredValue, Delivery, Envelope, Json, OutboxItem, RenderArgs,
     Status, MAX_DEPTH,
 };
-
-fn config(cases: u32) -> ProptestConfig {
-    let scale = std::env::var("TABSYNC_FUZZ_SCALE")
-        .ok()
-        .and_then(|s| s.parse::<u32>().ok())
-        .unwrap_or(1)
-        .max(1);
-    ProptestConfig {
-        cases: cases.saturating_mul(scale),
-        failure_persistence: None,
-        ..ProptestConfig::default()
-    }
-}
 
 /// The crate's verdict on a value text, in the oracle's terms.
 fn ours_value(text: &str) -> Result<String, DecodeError> {

@@ -13,6 +13,8 @@
 
 mod common;
 
+use common::config;
+
 use std::collections::{BTreeMap, VecDeque};
 
 use proptest::prelude::*;
@@ -23,21 +25,6 @@ use tabsync::core::{
 };
 
 const KEYS: [&str; 3] = ["a", "b", "c"];
-
-/// `cases` generated cases, times `TABSYNC_FUZZ_SCALE` (default 1): `make fuzz` runs the same
-/// properties for longer.
-fn config(cases: u32) -> ProptestConfig {
-    let scale = std::env::var("TABSYNC_FUZZ_SCALE")
-        .ok()
-        .and_then(|s| s.parse::<u32>().ok())
-        .unwrap_or(1)
-        .max(1);
-    ProptestConfig {
-        cases: cases.saturating_mul(scale),
-        failure_persistence: None,
-        ..ProptestConfig::default()
-    }
-}
 
 fn stamp() -> impl Strategy<Value = Stamp> {
     (

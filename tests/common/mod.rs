@@ -1,5 +1,6 @@
 //! Helpers shared by the integration tests: `serde_json` values in and out of [`Json`]
-//! (the crate itself has no serde_json; the tests use it to build and compare values).
+//! (the crate itself has no serde_json; the tests use it to build and compare values), and
+//! the property tests' case counts.
 #![allow(dead_code)]
 
 use serde_json::Value;
@@ -18,4 +19,20 @@ pub fn json(value: &Value) -> Json {
 /// The value a [`Json`] holds, to compare by value (`1.0` equals `1.00`).
 pub fn value(json: &Json) -> Value {
     serde_json::from_str(json.as_str()).expect("checked JSON")
+}
+
+/// `cases` generated cases, times `TABSYNC_FUZZ_SCALE` (default 1): `make fuzz` runs the same
+/// properties for longer. Native only (proptest does not build for wasm32).
+#[cfg(not(target_arch = "wasm32"))]
+pub fn config(cases: u32) -> proptest::prelude::ProptestConfig {
+    let scale = std::env::var("TABSYNC_FUZZ_SCALE")
+        .ok()
+        .and_then(|s| s.parse::<u32>().ok())
+        .unwrap_or(1)
+        .max(1);
+    proptest::prelude::ProptestConfig {
+        cases: cases.saturating_mul(scale),
+        failure_persistence: None,
+        ..proptest::prelude::ProptestConfig::default()
+    }
 }
