@@ -2,104 +2,48 @@
 
 ``scripts/wheel_smoke.py`` serves an app with the Python of a clean virtual environment (the
 installed wheel); ``scripts/screenshots.py`` serves the example dashboard from the source
-tree. Both drive the pages from the development environment's Playwright. (The end-to-end
-tests have their own harness, tests/e2e/harness.py, which always serves the source tree.)
+tree. Both drive the pages from the development environment's Playwright. The pieces are
+the end-to-end tests' own (tests/e2e/harness.py: the command line, free ports, the health
+check, stopping, the browser's flags), as for bench/; only the choice of Python, working
+folder and environment is this module's.
 
 Every wait polls a condition until a deadline; nothing sleeps to synchronise.
 """
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
 import subprocess
-import time
-import urllib.error
-import urllib.request
-from dataclasses import dataclass
+import sys
 from pathlib import Path
 
 from playwright.sync_api import Browser, Playwright
 
-CHROMIUM = os.environ.get("TABSYNC_E2E_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-#: Seconds for a server to answer its health check (a cold start on 2 busy cores is slow).
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tests.e2e.harness import (  # noqa: E402
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    StreamlitServer,
+    free_port,
+    streamlit_command,
+    wait_healthy,
+)
+
+#: Seconds for a server to answer its health check (a cold start of a fresh virtual
+#: environment on 2 busy cores is slow).
 SERVER_START_S = 90.0
-#: Poll period of the health check.
-POLL_S = 0.1
 
 
-@dataclass
-class Server:
-    """A running ``streamlit run``, in its own process group, logging to ``log``."""
-
-    url: str
-    process: subprocess.Popen[bytes]
-    log: Path
-
-    def log_tail(self, lines: int = 40) -> str:
-        return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
-
-    def stop(self) -> int | None:
-        """SIGTERM the server and whatever it started; SIGKILL if it is not gone in 15 s.
-
-        Returns the exit code, or ``None`` when it had to be killed.
-        """
-        if self.process.poll() is not None:
-            return self.process.returncode
-        os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            return self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=15)
-            return None
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-            return response.status == 200 and response.read().strip() == b"ok"
-    except (urllib.error.URLError, OSError):
-        return False
-
-
-def serve(python: str, app: Path, cwd: Path, log: Path, env: dict[str, str]) -> Server:
+def serve(python: str, app: Path, cwd: Path, log: Path, env: dict[str, str]) -> StreamlitServer:
     """Run ``python -m streamlit run app`` on a free port and wait until it is healthy.
 
     ``env`` is the server's whole environment: the caller decides what it may see (the wheel
     check gives it no ``PYTHONPATH``, so only the installed package can be imported).
     """
     port = free_port()
-    url = f"http://127.0.0.1:{port}"
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [
-                python, "-m", "streamlit", "run", str(app),
-                "--server.headless", "true",
-                "--server.address", "127.0.0.1",
-                "--server.port", str(port),
-                "--server.fileWatcherType", "none",
-                "--browser.gatherUsageStats", "false",
-                # The apps give bound widgets a default value and sync() assigns values from
-                # other tabs; Streamlit's warning about that would only fill the log.
-                "--global.disableWidgetStateDuplicationWarning", "true",
-            ],
+            streamlit_command(python, app, port),
             cwd=cwd,
             env=env,
             stdin=subprocess.DEVNULL,
@@ -107,16 +51,8 @@ def serve(python: str, app: Path, cwd: Path, log: Path, env: dict[str, str]) -> 
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-    server = Server(url, process, log)
-    deadline = time.monotonic() + SERVER_START_S
-    while not _healthy(url):
-        if process.poll() is not None:
-            raise RuntimeError(f"streamlit exited with {process.returncode}:\n{server.log_tail()}")
-        if time.monotonic() > deadline:
-            server.stop()
-            raise RuntimeError(f"streamlit not healthy after {SERVER_START_S} s:\n{server.log_tail()}")
-        time.sleep(POLL_S)  # poll period of the health check, not a synchronisation
-    return server
+    server = StreamlitServer(app, f"http://127.0.0.1:{port}", process, log)
+    return wait_healthy(server, within_s=SERVER_START_S)
 
 
 def launch_chromium(playwright: Playwright, extra_args: list[str] | None = None) -> Browser:

@@ -115,14 +115,18 @@ class StreamlitServer:
         text = self.log_path.read_text(errors="replace").splitlines()
         return "\n".join(text[-lines:])
 
+    def stop(self) -> int | None:
+        """End the server (see :func:`stop_server`); its exit code, ``None`` if killed."""
+        return stop_server(self.process)
 
-def _free_port() -> int:
+
+def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
 
 
-def _healthy(url: str) -> bool:
+def healthy(url: str) -> bool:
     try:
         with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
             return response.status == 200 and response.read().strip() == b"ok"
@@ -130,16 +134,34 @@ def _healthy(url: str) -> bool:
         return False
 
 
-def stop_server(process: subprocess.Popen[bytes]) -> None:
-    """End the server and anything it started (it runs in its own process group)."""
+def stop_server(process: subprocess.Popen[bytes]) -> int | None:
+    """End the server and anything it started (it runs in its own process group): SIGTERM,
+    SIGKILL after 10 s. Returns its exit code, or ``None`` when it had to be killed."""
     if process.poll() is not None:
-        return
+        return process.returncode
     os.killpg(process.pid, signal.SIGTERM)
     try:
-        process.wait(timeout=10)
+        return process.wait(timeout=10)
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
         process.wait(timeout=10)
+        return None
+
+
+def streamlit_command(python: str, app: Path, port: int) -> list[str]:
+    """The ``streamlit run`` command line of every server the tests, the bench and the
+    scripts start: headless, local only, no file watcher, no usage stats."""
+    return [
+        python, "-m", "streamlit", "run", str(app),
+        "--server.headless", "true",
+        "--server.address", "127.0.0.1",
+        "--server.port", str(port),
+        "--server.fileWatcherType", "none",
+        "--browser.gatherUsageStats", "false",
+        # Apps give widgets a default value and sync() assigns values from other tabs:
+        # Streamlit logs a warning with a stack for that, which only buries real errors.
+        "--global.disableWidgetStateDuplicationWarning", "true",
+    ]
 
 
 def launch_streamlit(
@@ -151,7 +173,7 @@ def launch_streamlit(
     """Start ``streamlit run app`` on a free port with ``TABSYNC_HOST=host`` (default: the
     suite's :data:`HOST`) and ``extra_env``, without waiting for it (see
     :func:`wait_healthy`)."""
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = dict(os.environ)
     env.pop("TABSYNC_REDIS_URL", None)  # only a test that asks for Redis gets it
@@ -164,17 +186,7 @@ def launch_streamlit(
     log_path = log_dir / f"{app.stem}-{env['TABSYNC_HOST']}-{port}.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [
-                sys.executable, "-m", "streamlit", "run", str(app),
-                "--server.headless", "true",
-                "--server.address", "127.0.0.1",
-                "--server.port", str(port),
-                "--server.fileWatcherType", "none",
-                "--browser.gatherUsageStats", "false",
-                # Apps give widgets a default value and sync() assigns values from other tabs:
-                # Streamlit logs a warning with a stack for that, which only buries real errors.
-                "--global.disableWidgetStateDuplicationWarning", "true",
-            ],
+            streamlit_command(sys.executable, app, port),
             cwd=REPO,
             env=env,
             stdin=subprocess.DEVNULL,
@@ -185,10 +197,10 @@ def launch_streamlit(
     return StreamlitServer(app, url, process, log_path)
 
 
-def wait_healthy(server: StreamlitServer) -> StreamlitServer:
+def wait_healthy(server: StreamlitServer, within_s: float = SERVER_START_S) -> StreamlitServer:
     """Wait until ``server`` answers its health check; stop it and raise if it never does."""
-    deadline = time.monotonic() + SERVER_START_S
-    while not _healthy(server.url):
+    deadline = time.monotonic() + within_s
+    while not healthy(server.url):
         if server.process.poll() is not None:
             raise RuntimeError(
                 f"streamlit exited with {server.process.returncode}:\n{server.log_tail()}"
@@ -196,7 +208,7 @@ def wait_healthy(server: StreamlitServer) -> StreamlitServer:
         if time.monotonic() > deadline:
             stop_server(server.process)
             raise RuntimeError(
-                f"streamlit not healthy after {SERVER_START_S}s:\n{server.log_tail()}"
+                f"streamlit not healthy after {within_s}s:\n{server.log_tail()}"
             )
         time.sleep(POLL_S)  # poll period of the health check, not a synchronisation
     return server
