@@ -357,6 +357,12 @@ fn render_args() -> impl Strategy<Value = String> {
             "\"relay\":{\"gen\":1,\"gen\":2}",
         ]),
         prop::sample::select(vec!["\"seen\":null", "\"seen\":\"d-1\"", "\"seen\":5"]),
+        prop::sample::select(vec![
+            "\"presence\":true",
+            "\"presence\":false",
+            "\"presence\":null",
+            "\"presence\":1"
+        ]),
         value()
             .prop_map(|v| format!("\"other\":{v}"))
             .boxed()
@@ -449,9 +455,17 @@ fn delivery() -> impl Strategy<Value = Delivery> {
         acks,
         conflicts,
         (any::<u64>(), prop::option::of(text), outbox, any::<bool>()),
+        (prop::option::of(any::<u32>()), prop::option::of(any::<bool>())),
     )
         .prop_map(
-            |((v, id, ns, status), values, acks, conflicts, (ignored, error, outbox, quiet))| {
+            |(
+                (v, id, ns, status),
+                values,
+                acks,
+                conflicts,
+                (ignored, error, outbox, quiet),
+                (peers, leader),
+            )| {
                 Delivery {
                     v,
                     id,
@@ -473,6 +487,8 @@ fn delivery() -> impl Strategy<Value = Delivery> {
                         .collect(),
                     ignored,
                     error,
+                    peers,
+                    leader,
                     outbox: outbox
                         .into_iter()
                         .map(|(e, base, cas, id)| OutboxItem { e, base, cas, id })

@@ -30,6 +30,7 @@ fn args(tab: &str, edits: &[(&str, &str, Value)]) -> RenderArgs {
         devices: false,
         relay: None,
         seen: None,
+        presence: false,
     }
 }
 

@@ -248,6 +248,7 @@ fn args(tab: usize, edit: Option<(&str, usize)>) -> RenderArgs {
         devices: false,
         relay: None,
         seen: None,
+        presence: false,
     }
 }
 

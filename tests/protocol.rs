@@ -56,6 +56,7 @@ fn args(keys: &[&str]) -> RenderArgs {
         devices: false,
         relay: None,
         seen: None,
+        presence: false,
     }
 }
 
@@ -151,8 +152,31 @@ fn the_render_args_python_builds_parse_here() {
     assert_eq!(parsed.conflict, ConflictPolicy::Reject);
     assert_eq!(parsed.ttl_ms, Some(1500));
     assert_eq!(parsed.resend, 3);
+    assert!(parsed.presence);
     let mut engine = Engine::new("gold");
     assert_eq!(engine.configure(&parsed), Ok(true));
+}
+
+#[test]
+fn presence_is_delivered_once_per_change() {
+    // tests/python/test_protocol.py reads the peer count and leadership of this delivery.
+    let mut a = args(&["zoom"]);
+    a.presence = true;
+    let mut engine = Engine::new("gold");
+    engine.configure(&a).unwrap();
+    let first = engine.take_delivery().expect("the state at mount");
+    assert_eq!((first.peers, first.leader), (None, None), "not counted yet");
+    assert!(!first.to_json().contains("peers"), "unknown figures are left out");
+    engine.set_presence(Some(2), Some(true));
+    let counted = engine.take_delivery().expect("the first count is news");
+    golden("delivery_presence.json", &counted.to_json());
+    engine.set_presence(Some(2), Some(true));
+    assert!(engine.take_delivery().is_none(), "the same figures are not");
+    engine.set_presence(Some(1), Some(true));
+    assert_eq!(engine.take_delivery().expect("a peer left").peers, Some(1));
+    engine.set_presence(None, None);
+    let off = engine.take_delivery().expect("presence turned off");
+    assert!(!off.to_json().contains("leader"));
 }
 
 #[test]

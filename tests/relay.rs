@@ -31,6 +31,7 @@ fn args(tab: &str, edits: &[(&str, &str, Value)], relay: Option<(u64, Vec<String
         resend: 0,
         devices: true,
         seen: None,
+        presence: false,
         relay: relay.map(|(gen, entries)| RelaySnapshot {
             gen,
             entries,

@@ -119,6 +119,9 @@ pub struct Engine {
     /// False when shared state lives only in the open tabs (no storage): the status then
     /// stays degraded, whatever writes succeed.
     persistent: bool,
+    /// The peer count and leadership to report ([`Engine::set_presence`]).
+    peers: Option<u32>,
+    leader: Option<bool>,
 }
 
 impl Engine {
@@ -146,6 +149,8 @@ impl Engine {
             refused_seen: KeySet::new(),
             written_on: KeyMap::new(),
             persistent: true,
+            peers: None,
+            leader: None,
         }
     }
 
@@ -743,6 +748,17 @@ impl Engine {
             .retain(|(_, first)| first.is_none_or(|f| f > number));
     }
 
+    /// Takes the peer count and leadership to report (`None`: unknown, or presence off). A
+    /// change makes a delivery due; the same figures again make none, so a tab reruns once
+    /// per change of who is here, never for a recount that found nothing new.
+    pub fn set_presence(&mut self, peers: Option<u32>, leader: Option<bool>) {
+        if (self.peers, self.leader) != (peers, leader) {
+            self.peers = peers;
+            self.leader = leader;
+            self.news = true;
+        }
+    }
+
     /// Makes a delivery due again with the current state (a delivery that was not seen).
     pub fn redeliver(&mut self) {
         self.news = true;
@@ -795,6 +811,8 @@ impl Engine {
                 conflicts: Vec::new(),
                 ignored: self.ignored,
                 error: Some(reason.clone()),
+                peers: None,
+                leader: None,
                 outbox: Vec::new(),
                 quiet: false,
             });
@@ -827,6 +845,8 @@ impl Engine {
             conflicts: self.conflicts.iter().cloned().collect(),
             ignored: self.ignored,
             error: self.error.clone(),
+            peers: self.peers,
+            leader: self.leader,
             outbox: {
                 let number = self.deliveries;
                 let mut items = Vec::with_capacity(self.outbox.len());

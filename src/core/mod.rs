@@ -10,6 +10,7 @@ pub mod engine;
 pub mod envelope;
 pub mod error;
 pub mod json;
+pub mod presence;
 pub mod protocol;
 pub mod replica;
 
@@ -59,6 +60,7 @@ pub use engine::{Effect, Engine, PendingEdit};
 pub use envelope::{storage_key, Envelope, FORMAT_VERSION, KEY_PREFIX, MAX_DEPTH, MAX_ENTRY_BYTES};
 pub use error::{ArgsError, DecodeError};
 pub use json::Json;
+pub use presence::{here_lock, lead_lock, Presence, HERE_PREFIX, LEAD_PREFIX, MAX_PEERS};
 pub use protocol::{
     Conflict, ConflictPolicy, DeliveredValue, Delivery, Edit, OutboxItem, RelaySnapshot,
     RenderArgs, Status, PROTOCOL_VERSION,

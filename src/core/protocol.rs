@@ -87,6 +87,10 @@ pub struct RenderArgs {
     /// until it is seen.
     #[serde(default)]
     pub seen: Option<String>,
+    /// Whether this instance takes part in presence: counts the other live instances of the
+    /// namespace and competes for its leadership (`sync(..., presence=...)`); absent means no.
+    #[serde(default)]
+    pub presence: bool,
 }
 
 /// The entries a server relay holds for one namespace (render args, devices mode).
@@ -223,6 +227,14 @@ pub struct Delivery {
     /// The last problem met, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// How many other live instances share the namespace in this browser; absent with
+    /// presence off, before the first count, or where the browser cannot count them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub peers: Option<u32>,
+    /// Whether this instance is the namespace's leader; absent when unknown (presence off,
+    /// or no Web Locks).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub leader: Option<bool>,
     /// Entries for the server relay (devices mode), oldest first.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub outbox: Vec<OutboxItem>,
@@ -233,8 +245,9 @@ pub struct Delivery {
 }
 
 /// The render-args fields, by their bit in the set of fields read so far.
-const ARG_FIELDS: [&str; 11] = [
+const ARG_FIELDS: [&str; 12] = [
     "v", "ns", "tab", "keys", "edits", "ttl_ms", "conflict", "resend", "devices", "relay", "seen",
+    "presence",
 ];
 
 impl RenderArgs {
@@ -256,6 +269,7 @@ impl RenderArgs {
             devices: false,
             relay: None,
             seen: None,
+            presence: false,
         };
         let mut read: u16 = 0;
         // Where reading failed: the field, and what was wrong with it.
@@ -290,7 +304,8 @@ impl RenderArgs {
                     7 => args.resend = r.u64()?,
                     8 => args.devices = r.bool()?,
                     9 => args.relay = optional(r, read_relay)?,
-                    _ => args.seen = optional(r, |r| Ok(r.string()?.into_owned()))?,
+                    10 => args.seen = optional(r, |r| Ok(r.string()?.into_owned()))?,
+                    _ => args.presence = r.bool()?,
                 }
                 field_at = "";
                 Ok(())
@@ -461,6 +476,12 @@ impl Delivery {
         write::uint(d.key("ignored"), self.ignored);
         if let Some(error) = &self.error {
             write::string(d.key("error"), error);
+        }
+        if let Some(peers) = self.peers {
+            write::uint(d.key("peers"), u64::from(peers));
+        }
+        if let Some(leader) = self.leader {
+            write::boolean(d.key("leader"), leader);
         }
         if !self.outbox.is_empty() {
             let mut outbox = Array::new(d.key("outbox"));
