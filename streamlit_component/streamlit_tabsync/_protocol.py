@@ -117,6 +117,12 @@ class Delivery:
     outbox: tuple[OutboxItem, ...] = ()
     #: True when the delivery carries nothing but the outbox (no news for this tab).
     quiet: bool = False
+    #: How many other live instances of the namespace are open in this browser; ``None``
+    #: when unknown (presence off, not counted yet, or no Web Locks/BroadcastChannel).
+    peers: int | None = None
+    #: Whether this instance holds the namespace's leadership (a Web Lock); ``None`` when
+    #: unknown (presence off, not known yet, or no Web Locks).
+    leader: bool | None = None
 
     @classmethod
     def parse(cls, raw: Any) -> Delivery | None:
@@ -141,6 +147,7 @@ class Delivery:
             and all(isinstance(item.get(f), str) for f in ("key", "id", "mine", "theirs"))
         )
         status, error, ignored = raw.get("status"), raw.get("error"), raw.get("ignored")
+        peers, leader = raw.get("peers"), raw.get("leader")
         return cls(
             id=delivery_id,
             ns=ns,
@@ -152,7 +159,14 @@ class Delivery:
             error=error if isinstance(error, str) else None,
             outbox=_outbox(raw.get("outbox")),
             quiet=raw.get("quiet") is True,
+            peers=peers if _is_count(peers) else None,
+            leader=leader if isinstance(leader, bool) else None,
         )
+
+
+def _is_count(value: Any) -> bool:
+    """Whether ``value`` is a non-negative JSON integer (``True`` is not one)."""
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
 def render_args(
@@ -167,6 +181,7 @@ def render_args(
     devices: bool = False,
     relay: tuple[int, Sequence[str]] | None = None,
     refused: Sequence[str] = (),
+    presence: bool = False,
 ) -> dict[str, Any]:
     """The render args of one ``sync`` call.
 
@@ -181,6 +196,10 @@ def render_args(
     reachable: the module merges what is newer and resends what the relay lacks (a new
     generation asks it to compare again with unchanged entries); ``refused`` names this tab's
     edits the relay refused under ``conflict="reject"``, whose key then takes the relay's value.
+
+    ``presence`` makes the module count the other live instances of the namespace and compete
+    for its leadership (a delivery's ``peers`` and ``leader``). Like ``devices`` it is sent
+    only when true: the module reads a missing field as false.
     """
     args: dict[str, Any] = {
         "v": PROTOCOL_VERSION,
@@ -192,6 +211,8 @@ def render_args(
         "conflict": conflict,
         "resend": resend,
     }
+    if presence:
+        args["presence"] = True
     if devices:
         args["devices"] = True
         snapshot: dict[str, Any] | None = None

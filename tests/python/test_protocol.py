@@ -60,9 +60,59 @@ def test_the_render_args_built_here_are_the_golden_ones_rust_parses():
         ttl_ms=1500,
         conflict="reject",
         resend=3,
+        presence=True,
     )
     assert built == golden("render_args.json")
     assert built["v"] == PROTOCOL_VERSION
+
+
+def test_presence_off_is_left_out_of_the_render_args():
+    # The module reads a missing "presence" as false (the devices golden has none).
+    args = dict(ttl_ms=None, conflict="lww", resend=0)
+    assert "presence" not in render_args("gold", "t1", ["zoom"], {}, **args)
+    assert "presence" not in render_args("gold", "t1", ["zoom"], {}, presence=False, **args)
+    assert render_args("gold", "t1", ["zoom"], {}, presence=True, **args)["presence"] is True
+
+
+def test_a_presence_delivery_carries_the_peer_count_and_leadership():
+    delivery = Delivery.parse(golden("delivery_presence.json"))
+    assert delivery is not None and delivery.ns == "gold"
+    assert (delivery.peers, delivery.leader) == (2, True)
+
+
+def test_a_delivery_without_presence_figures_leaves_them_unknown():
+    delivery = Delivery.parse(golden("delivery_values.json"))
+    assert delivery is not None
+    assert (delivery.peers, delivery.leader) == (None, None)
+
+
+@pytest.mark.parametrize(
+    "figures, expected",
+    [
+        ({"peers": 0, "leader": False}, (0, False)),
+        ({"peers": True}, (None, None)),
+        ({"peers": False}, (None, None)),
+        ({"peers": -1}, (None, None)),
+        ({"peers": "2"}, (None, None)),
+        ({"peers": 1.5}, (None, None)),
+        ({"peers": 2.0}, (None, None)),
+        ({"peers": None, "leader": None}, (None, None)),
+        ({"peers": [2], "leader": {}}, (None, None)),
+        ({"leader": 1}, (None, None)),
+        ({"leader": 0}, (None, None)),
+        ({"leader": "true"}, (None, None)),
+        ({"peers": 3, "leader": 1}, (3, None)),
+        ({"peers": -3, "leader": True}, (None, True)),
+    ],
+)
+def test_malformed_presence_figures_are_dropped_one_by_one(figures, expected):
+    raw = golden("delivery_presence.json")
+    del raw["peers"], raw["leader"]
+    raw.update(figures)
+    delivery = Delivery.parse(raw)
+    assert delivery is not None, "the rest of the delivery still counts"
+    assert (delivery.peers, delivery.leader) == expected
+    assert delivery.id == "gold-2" and delivery.status == "live"
 
 
 @pytest.mark.parametrize(
