@@ -702,3 +702,111 @@ async fn two_module_instances_in_one_document_hear_each_others_writes() {
     assert_eq!(b_inbox.values().len(), before);
     drop(a);
 }
+
+#[wasm_bindgen_test]
+async fn a_held_lock_is_kept_until_dropped_and_a_watch_sees_it_go() {
+    let locks = WebLocks::open().expect("Chromium has navigator.locks");
+    let granted: Rc<RefCell<Vec<&str>>> = Rc::default();
+    let g = granted.clone();
+    let holder = locks.hold("tabsync:test:held", move || g.borrow_mut().push("holder"));
+    until("the holder's grant", || {
+        granted.borrow().contains(&"holder")
+    })
+    .await;
+    let names: Rc<RefCell<Option<Vec<String>>>> = Rc::default();
+    let n = names.clone();
+    locks.held_names(move |held| *n.borrow_mut() = held);
+    until("a snapshot", || names.borrow().is_some()).await;
+    assert!(names
+        .borrow()
+        .as_ref()
+        .unwrap()
+        .iter()
+        .any(|name| name == "tabsync:test:held"));
+
+    // A watch waits while the lock is held, and is granted once the holder lets go.
+    let g = granted.clone();
+    let watch = locks.hold("tabsync:test:held", move || g.borrow_mut().push("watch"));
+    // A withdrawn request is never granted, and does not stand in the way of later ones.
+    let g = granted.clone();
+    let withdrawn = locks.hold("tabsync:test:held", move || {
+        g.borrow_mut().push("withdrawn")
+    });
+    let g = granted.clone();
+    let last = locks.hold("tabsync:test:held", move || g.borrow_mut().push("last"));
+    TimeoutFuture::new(30).await; // nothing is granted while the holder holds: checked below
+    assert_eq!(*granted.borrow(), vec!["holder"]);
+    drop(withdrawn);
+    drop(holder);
+    until("the watch's grant", || granted.borrow().contains(&"watch")).await;
+    drop(watch);
+    until("the last request's grant", || {
+        granted.borrow().contains(&"last")
+    })
+    .await;
+    assert_eq!(*granted.borrow(), vec!["holder", "watch", "last"]);
+    drop(last);
+}
+
+/// The latest delivery of `inbox` that carries a peer count.
+fn presence_of(inbox: &ModuleInbox) -> Option<(u64, bool)> {
+    let last = inbox
+        .values()
+        .into_iter()
+        .rev()
+        .find(|d| d.get("peers").is_some())?;
+    Some((last["peers"].as_u64()?, last["leader"].as_bool()?))
+}
+
+#[wasm_bindgen_test]
+async fn instances_count_each_other_and_one_leads_until_it_goes() {
+    let inboxes: Vec<ModuleInbox> = (0..3).map(|_| ModuleInbox::new()).collect();
+    let mut mounted: Vec<Option<tabsync::bridge::Mounted>> = Vec::new();
+    for (n, inbox) in inboxes.iter().enumerate() {
+        let instance = tabsync::bridge::mount_module(inbox.function());
+        instance.render(args(&format!(
+            r#"{{"v":2,"ns":"here","tab":"t{n}","keys":["zoom"],"presence":true}}"#
+        )));
+        mounted.push(Some(instance));
+    }
+    let settled = |alive: &[usize], peers: u64| {
+        let figures: Vec<_> = alive.iter().map(|&i| presence_of(&inboxes[i])).collect();
+        figures.iter().all(|f| f.is_some_and(|(p, _)| p == peers))
+            && figures.iter().filter(|f| f.is_some_and(|(_, l)| l)).count() == 1
+    };
+    until("three instances, two peers each, one leader", || {
+        settled(&[0, 1, 2], 2)
+    })
+    .await;
+    let leader = (0..3)
+        .find(|&i| presence_of(&inboxes[i]).unwrap().1)
+        .unwrap();
+    let first = inboxes[leader].values()[0].clone();
+    assert_eq!(
+        first["peers"], 2,
+        "the first delivery waited for the count: {first}"
+    );
+
+    // The leader goes: the others count one peer fewer, and one of them takes over.
+    mounted[leader] = None;
+    let alive: Vec<usize> = (0..3).filter(|&i| i != leader).collect();
+    until("two instances, one peer each, a new leader", || {
+        settled(&alive, 1)
+    })
+    .await;
+
+    // An instance whose args turn presence off reports nothing more of it and stops
+    // counting for the others.
+    let quiet = alive[0];
+    mounted[quiet].as_ref().unwrap().render(args(&format!(
+        r#"{{"v":2,"ns":"here","tab":"t{quiet}","keys":["zoom"],"presence":false}}"#
+    )));
+    until("the other one alone, leading", || settled(&alive[1..], 0)).await;
+    until("no figures for the instance without presence", || {
+        inboxes[quiet]
+            .values()
+            .last()
+            .is_some_and(|d| d.get("peers").is_none() && d.get("leader").is_none())
+    })
+    .await;
+}

@@ -13,6 +13,7 @@
 
 pub mod entry;
 pub mod local_bus;
+pub mod presence;
 
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
@@ -25,6 +26,7 @@ use crate::browser::{now_ms, random_id, AckMemo, WebLocks};
 use crate::core::{Effect, Engine, PendingEdit, RenderArgs};
 use crate::host::Host;
 use crate::transport::{self, StorageChange, Transport, TransportEvent};
+use presence::PresenceRun;
 
 pub use entry::{mount_iframe, mount_module, Mounted};
 
@@ -44,6 +46,8 @@ pub const RETRY_MS: u32 = 1_000;
 pub struct Bridge {
     /// This instance's id on the document's [`local_bus`].
     id: u64,
+    /// This instance's random id (its delivery ids, its presence lock).
+    instance: String,
     engine: Engine,
     host: Box<dyn Host>,
     transport: Option<Box<dyn Transport>>,
@@ -60,6 +64,10 @@ pub struct Bridge {
     /// True while the delivery due is a repeat of an unseen one.
     repeating: bool,
     devices: bool,
+    /// Presence in the namespace, while the render args ask for it and the browser can.
+    presence: Option<PresenceRun>,
+    /// True while `pending_flush` waits for the first presence count, not for pacing.
+    settling: bool,
     this: Weak<RefCell<Bridge>>,
 }
 
@@ -77,7 +85,8 @@ impl Bridge {
     /// page being shown again, and joins the document's [`local_bus`]. Render args are fed
     /// with [`Bridge::render`] by the entry point.
     pub(crate) fn mount(host: Box<dyn Host>) -> Rc<RefCell<Bridge>> {
-        let mut engine = Engine::new(random_id());
+        let instance = random_id();
+        let mut engine = Engine::new(instance.clone());
         let choice = transport::choose();
         match (&choice.transport, &choice.fallback_reason) {
             (Some(_), Some(reason)) => engine.storage_replaced(reason),
@@ -87,6 +96,7 @@ impl Bridge {
         let bridge = Rc::new_cyclic(|this| {
             RefCell::new(Bridge {
                 id: 0,
+                instance,
                 engine,
                 host,
                 transport: choice.transport,
@@ -101,6 +111,8 @@ impl Bridge {
                 unseen_timer: None,
                 repeating: false,
                 devices: false,
+                presence: None,
+                settling: false,
                 this: this.clone(),
             })
         });
@@ -153,6 +165,8 @@ impl Bridge {
                 if let Some(memo) = &self.memo {
                     self.engine.restore_acks(memo.load());
                 }
+                // Before the stored state is read: the first delivery waits for the count.
+                self.keep_presence(args.presence);
                 self.reread();
             }
             Ok(false) => {}
@@ -161,6 +175,7 @@ impl Bridge {
                 return self.schedule_delivery();
             }
         }
+        self.keep_presence(args.presence);
         if let Some(snapshot) = &args.relay {
             let writes = self.engine.relay(snapshot, now_ms());
             self.carry_out(writes);
@@ -176,6 +191,96 @@ impl Bridge {
         for pending in self.engine.begin_edits(&args) {
             self.start_commit(pending);
         }
+        self.schedule_delivery();
+    }
+
+    /// Starts, restarts (new namespace) or stops presence as the render args ask.
+    fn keep_presence(&mut self, wanted: bool) {
+        let ns = self.engine.namespace().map(str::to_owned);
+        let current = self.presence.as_ref().map(|p| p.namespace().to_owned());
+        match (wanted, ns) {
+            (true, Some(ns)) if current.as_deref() != Some(ns.as_str()) => {
+                self.presence = None;
+                self.presence = PresenceRun::start(
+                    &self.this,
+                    self.locks.clone(),
+                    &ns,
+                    &self.instance,
+                    now_ms(),
+                );
+            }
+            (true, Some(_)) => {}
+            _ => self.presence = None,
+        }
+        self.report_presence();
+    }
+
+    /// Hands the current peer count and leadership to the engine (a change is news); the
+    /// caller schedules the delivery.
+    fn report_presence(&mut self) {
+        let (peers, leader) = match &self.presence {
+            Some(run) => run.figures(),
+            None => (None, None),
+        };
+        self.engine.set_presence(peers, leader);
+        if self.settling
+            && self
+                .presence
+                .as_ref()
+                .is_none_or(|r| r.settle_wait(now_ms()) == 0)
+        {
+            // The delivery held back for the first count can go now.
+            self.settling = false;
+            self.pending_flush = None;
+        }
+    }
+
+    pub(crate) fn presence_joined(&mut self) {
+        let this = self.this.clone();
+        if let Some(run) = &mut self.presence {
+            run.joined(&this);
+        }
+    }
+
+    pub(crate) fn presence_led(&mut self) {
+        if let Some(run) = &mut self.presence {
+            run.led();
+        }
+        self.report_presence();
+        self.schedule_delivery();
+    }
+
+    pub(crate) fn presence_recount(&mut self) {
+        let this = self.this.clone();
+        if let Some(run) = &mut self.presence {
+            run.count(&this);
+        }
+    }
+
+    pub(crate) fn presence_counted(&mut self, ticket: u64, names: Vec<String>) {
+        let this = self.this.clone();
+        if let Some(run) = &mut self.presence {
+            run.counted(&this, ticket, &names);
+        }
+        self.report_presence();
+        self.schedule_delivery();
+    }
+
+    pub(crate) fn presence_gone(&mut self, id: &str) {
+        let this = self.this.clone();
+        if let Some(run) = &mut self.presence {
+            run.gone(&this, id);
+        }
+        self.report_presence();
+        self.schedule_delivery();
+    }
+
+    pub(crate) fn presence_lifecycle(&mut self, active: bool) {
+        let this = self.this.clone();
+        if let Some(run) = &mut self.presence {
+            run.lifecycle(&this, active, now_ms());
+        }
+        self.report_presence();
         self.schedule_delivery();
     }
 
@@ -326,18 +431,22 @@ impl Bridge {
             return;
         }
         let now = now_ms();
-        let wait = match self.last_delivery_ms {
+        let pace = match self.last_delivery_ms {
             Some(last) => (last + u64::from(MIN_DELIVERY_GAP_MS)).saturating_sub(now),
             None => 0,
         };
+        let settle = self.presence.as_ref().map_or(0, |run| run.settle_wait(now));
+        let wait = pace.max(settle);
         if wait == 0 {
             self.deliver();
             return;
         }
+        self.settling = settle > 0;
         let weak = self.this.clone();
         self.pending_flush = Some(Timeout::new(wait as u32, move || {
             with_bridge(&weak, |b| {
                 b.pending_flush = None;
+                b.settling = false;
                 b.deliver();
             })
         }));

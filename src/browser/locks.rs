@@ -1,10 +1,14 @@
-//! The Web Locks API (`navigator.locks`): one cross-tab mutex per name, for compare-and-set.
+//! The Web Locks API (`navigator.locks`): cross-tab mutexes by name, which the browser
+//! releases itself when their holder's document goes away.
 //!
-//! `localStorage` has no atomic read-modify-write across tabs; a lock held around the read,
-//! the compare and the write makes that sequence atomic among tabs that take the same lock.
-//! Bound by hand (two calls) rather than through web-sys's unstable-API flag.
+//! Two uses: a lock held around a compare-and-set ([`WebLocks::with_lock`]): `localStorage`
+//! has no atomic read-modify-write across tabs, and a lock around the read, the compare and
+//! the write makes that sequence atomic among tabs that take the same lock; and locks held
+//! for as long as an instance lives ([`WebLocks::hold`], [`WebLocks::held_names`]), which
+//! presence is built on. Bound by hand (three calls) rather than through web-sys's
+//! unstable-API flag.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use wasm_bindgen::prelude::*;
@@ -26,8 +30,25 @@ extern "C" {
         callback: &js_sys::Function,
     ) -> Result<js_sys::Promise, JsValue>;
 
-    /// A promise, seen through the one method used here.
+    /// `navigator.locks.request(name, options, callback)`.
+    #[wasm_bindgen(method, catch, js_name = request)]
+    fn request_with(
+        this: &LockManager,
+        name: &str,
+        options: &JsValue,
+        callback: &js_sys::Function,
+    ) -> Result<js_sys::Promise, JsValue>;
+
+    /// `navigator.locks.query()`.
+    #[wasm_bindgen(method, catch, js_name = query)]
+    fn query(this: &LockManager) -> Result<js_sys::Promise, JsValue>;
+
+    /// A promise, seen through the methods used here.
     type Settling;
+
+    /// `promise.then(onFulfilled, onRejected)` with one-shot JS functions.
+    #[wasm_bindgen(method, js_name = then)]
+    fn on_settled(this: &Settling, fulfilled: &JsValue, rejected: &JsValue) -> JsValue;
 
     /// `promise.catch(onRejected)` with a one-shot JS function (js-sys's `catch` wants a
     /// reusable `Closure`).
@@ -81,5 +102,110 @@ impl WebLocks {
             }
         });
         let _settled = promise.unchecked_into::<Settling>().on_rejected(&failed);
+    }
+}
+
+/// A lock requested with [`WebLocks::hold`]: held from its grant until this is dropped.
+/// Dropping it before the grant withdraws the request.
+pub struct LockHold {
+    state: Rc<HoldState>,
+}
+
+struct HoldState {
+    /// Set once the hold is dropped: a grant arriving later is given back at once.
+    dropped: Cell<bool>,
+    /// Resolves the promise the lock is held on (set while the lock is held).
+    release: RefCell<Option<js_sys::Function>>,
+    /// Withdraws the request while it waits.
+    abort: Option<web_sys::AbortController>,
+}
+
+impl Drop for LockHold {
+    fn drop(&mut self) {
+        self.state.dropped.set(true);
+        if let Some(abort) = &self.state.abort {
+            abort.abort();
+        }
+        let release = self.state.release.borrow_mut().take();
+        if let Some(release) = release {
+            let _ = release.call0(&JsValue::UNDEFINED);
+        }
+    }
+}
+
+impl WebLocks {
+    /// Requests the exclusive lock `name` and keeps it until the returned [`LockHold`] is
+    /// dropped; `on_granted` runs once, when the browser grants it (from a task of its own,
+    /// never during this call). The browser releases it by itself if the document goes away.
+    ///
+    /// A request that fails, or that the browser refuses, is simply never granted: holding
+    /// is an optimisation of the callers (presence), which treat "not granted" as the
+    /// answer. A pending request is withdrawn when the hold is dropped, so that a document
+    /// about to be frozen leaves no request behind that could be granted while it sleeps.
+    pub fn hold(&self, name: &str, on_granted: impl FnOnce() + 'static) -> LockHold {
+        let abort = web_sys::AbortController::new().ok();
+        let state = Rc::new(HoldState {
+            dropped: Cell::new(false),
+            release: RefCell::new(None),
+            abort,
+        });
+        let granted_state = state.clone();
+        let granted = Closure::once_into_js(move |_lock: JsValue| -> JsValue {
+            if granted_state.dropped.get() {
+                return JsValue::UNDEFINED; // given back at once
+            }
+            let mut resolve = None;
+            let held = js_sys::Promise::new(&mut |res, _rej| resolve = Some(res));
+            *granted_state.release.borrow_mut() = resolve;
+            on_granted();
+            held.into()
+        });
+        let options = js_sys::Object::new();
+        if let Some(abort) = &state.abort {
+            let _ = js_sys::Reflect::set(&options, &"signal".into(), &abort.signal());
+        }
+        let promise = self
+            .manager
+            .request_with(name, &options, granted.unchecked_ref())
+            .unwrap_or_else(|err| js_sys::Promise::reject(&err));
+        // Withdrawn or refused: nothing to report (see above), but never an unhandled rejection.
+        let ignore = Closure::once_into_js(|_err: JsValue| {});
+        let _settled = promise.unchecked_into::<Settling>().on_rejected(&ignore);
+        LockHold { state }
+    }
+
+    /// Calls `on_names` once with the names of the locks held in this origin now (by any
+    /// tab), from `navigator.locks.query()`; with `None` if the query fails. Entries that
+    /// are not as the specification says are skipped.
+    pub fn held_names(&self, on_names: impl FnOnce(Option<Vec<String>>) + 'static) {
+        let slot = Rc::new(RefCell::new(Some(on_names)));
+        let on_ok = slot.clone();
+        let fulfilled = Closure::once_into_js(move |snapshot: JsValue| {
+            let mut names = Vec::new();
+            let held = js_sys::Reflect::get(&snapshot, &"held".into()).unwrap_or_default();
+            if let Some(held) = held.dyn_ref::<js_sys::Array>() {
+                for info in held.iter() {
+                    let name = js_sys::Reflect::get(&info, &"name".into()).unwrap_or_default();
+                    if let Some(name) = name.as_string() {
+                        names.push(name);
+                    }
+                }
+            }
+            if let Some(on_names) = on_ok.borrow_mut().take() {
+                on_names(Some(names));
+            }
+        });
+        let rejected = Closure::once_into_js(move |_err: JsValue| {
+            if let Some(on_names) = slot.borrow_mut().take() {
+                on_names(None);
+            }
+        });
+        let promise = self
+            .manager
+            .query()
+            .unwrap_or_else(|err| js_sys::Promise::reject(&err));
+        let _ = promise
+            .unchecked_into::<Settling>()
+            .on_settled(&fulfilled, &rejected);
     }
 }

@@ -9,7 +9,7 @@ pub mod locks;
 pub mod memo;
 
 pub use error::BrowserError;
-pub use locks::WebLocks;
+pub use locks::{LockHold, WebLocks};
 pub use memo::AckMemo;
 
 /// Milliseconds since the Unix epoch from `Date.now()`, clamped to a non-negative integer.
