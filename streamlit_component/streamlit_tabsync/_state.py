@@ -16,6 +16,9 @@ Protocol with the browser side (the WASM module; messages parsed and built in
   ``acks``: the id of the last edit of this tab the browser side has written for each key. A
   delivery that does not yet ack a key's pending edit was made before that edit was written,
   so its value for that key is stale and is skipped.
+* A delivery may also carry ``peers`` and ``leader``: how many other live instances of the
+  namespace the browser counts, and whether this one leads it (``sync(..., presence=True)``).
+  They are remembered like the status, and a change of them is news like a new value.
 
 Only a user's change is shared: a bound key's value that differs from the shared one is an
 edit when app code assigned it, or when the browser reported a change of its widget in this
@@ -159,6 +162,11 @@ class ChannelState:
     browser_status: str = "starting"
     #: Error text reported by the browser side, if any.
     browser_error: str | None = None
+    #: Other live instances of the namespace in this browser, from the last delivery;
+    #: ``None`` when unknown (presence off, not counted yet, or the browser cannot count).
+    peers: int | None = None
+    #: Whether this instance leads the namespace, from the last delivery; ``None`` when unknown.
+    leader: bool | None = None
     #: ``time.time()`` when a value from another tab was last applied.
     last_update: float | None = None
     #: Ids of the refused edits already reported, so each conflict is reported once.
@@ -227,7 +235,8 @@ class ChannelState:
 
     def has_news_in(self, delivery: Delivery) -> bool:
         """Whether ``delivery`` brings anything this tab has not applied: a value of another
-        tab under a stamp it does not know, a new status or error, or a conflict.
+        tab under a stamp it does not know, a new status or error, a new peer count or
+        leadership, or a conflict.
 
         A delivery the browser marked quiet (only the outbox) normally brings nothing, but
         Streamlit keeps only the latest component value: one that replaced an unprocessed
@@ -243,6 +252,8 @@ class ChannelState:
             new_conflict
             or delivery.status != self.browser_status
             or delivery.error != self.browser_error
+            or delivery.peers != self.peers
+            or delivery.leader != self.leader
         )
 
     def put_back_vanished(
@@ -473,14 +484,12 @@ class ChannelState:
         if delivery.ns is None:
             # The browser side could not read the render args: only a status to report.
             self.last_delivery = delivery.id
-            self.browser_status, self.browser_error = delivery.status, delivery.error
-            self.ignored = delivery.ignored
+            self._note_report(delivery)
             return outcome
         if self.namespace and delivery.ns != self.namespace:
             return outcome  # made for another namespace (the user or channel changed)
         self.last_delivery = delivery.id
-        self.browser_status, self.browser_error = delivery.status, delivery.error
-        self.ignored = delivery.ignored
+        self._note_report(delivery)
 
         applied, rejected = outcome.applied, outcome.rejected
         outcome.conflicts = self._new_conflicts(delivery, keys)
@@ -536,6 +545,13 @@ class ChannelState:
             self.last_update = time.time()
         return outcome
 
+    def _note_report(self, delivery: Delivery) -> None:
+        """Remember what the browser side says of itself: status, error, ignored entries,
+        and who else is here (peer count and leadership, ``None`` when it does not know)."""
+        self.browser_status, self.browser_error = delivery.status, delivery.error
+        self.ignored = delivery.ignored
+        self.peers, self.leader = delivery.peers, delivery.leader
+
     def _new_conflicts(self, delivery: Delivery, keys: Sequence[str]) -> list[Conflict]:
         """This tab's refused edits in a delivery that were not reported before."""
         found: list[Conflict] = []
@@ -565,6 +581,7 @@ class ChannelState:
         *,
         ttl_ms: int | None = None,
         conflict: str = "lww",
+        presence: bool = False,
     ) -> dict[str, Any]:
         """The args sent to the browser side; they change only on real news."""
         return render_args(
@@ -575,4 +592,5 @@ class ChannelState:
             ttl_ms=ttl_ms,
             conflict=conflict,
             resend=self.resend,
+            presence=presence,
         )

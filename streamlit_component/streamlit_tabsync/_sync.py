@@ -91,6 +91,17 @@ class SyncInfo:
         syncing among themselves; edits made meanwhile reach the relay once it is back.
     wakeup : {"rerun", "poll"} or None
         How this session learns of other devices' news (see :data:`Wakeup`).
+    peers : int or None
+        How many other live tabs (component instances) of this browser follow the same
+        channel (the same namespace: channel and ``user`` scope). ``None`` while starting
+        (before the browser has counted), with ``presence=False``, or where the browser
+        lacks Web Locks or ``BroadcastChannel``. With ``across="devices"`` it still counts
+        only this browser's tabs: tabs on other devices are not counted.
+    leader : bool or None
+        True in exactly one live tab of the channel in this browser (the holder of a Web
+        Lock named after the channel's namespace), False in the others. ``None`` while
+        starting, with ``presence=False``, or where the browser lacks Web Locks. Leadership
+        is per browser, also with ``across="devices"``.
     """
 
     tab_id: str
@@ -107,6 +118,8 @@ class SyncInfo:
     relay: str | None = None
     relay_healthy: bool | None = None
     wakeup: Wakeup | None = None
+    peers: int | None = None
+    leader: bool | None = None
 
 
 def _default_channel() -> str:
@@ -188,6 +201,7 @@ def sync(
     on_conflict: Callable[[str, Any, Any], None] | None = None,
     on_change: Callable[[SyncInfo], None] | None = None,
     key: str | None = None,
+    presence: bool = True,
 ) -> SyncInfo:
     """Keep the listed ``st.session_state`` keys in step across this browser's tabs.
 
@@ -237,6 +251,16 @@ def sync(
     key : str, optional
         Key of the (invisible) component. Defaults to one derived from ``channel``, so two
         ``sync`` calls with different channels can coexist in one script.
+    presence : bool, default True
+        Whether this tab counts the other live tabs of its channel in this browser and
+        competes for the channel's leadership (:attr:`SyncInfo.peers`,
+        :attr:`SyncInfo.leader`). A change of who is here reruns the tab once, paced like
+        deliveries (at most one rerun per 100 ms); an idle tab's presence costs no rerun and
+        no timer. A tab that closes, crashes or is frozen (page lifecycle freeze,
+        back/forward cache) drops out as soon as the browser releases its locks (well under
+        a second), then the other tabs rerun once; a tab whose script is stuck but not
+        frozen keeps its place (and its leadership). ``False``: no locks are taken, no
+        reruns happen for presence, and ``peers`` and ``leader`` are ``None``.
 
     Returns
     -------
@@ -250,8 +274,9 @@ def sync(
     UnshareableValueError
         If a bound key holds a value that is not JSON data or is too large to share.
     TabSyncError
-        If ``keys`` or ``channel`` is malformed, or ``across="devices"`` has no ``user`` or
-        its relay cannot be set up (Redis URL malformed, ``redis`` not installed).
+        If ``keys``, ``channel`` or ``presence`` is malformed, or ``across="devices"`` has
+        no ``user`` or its relay cannot be set up (Redis URL malformed, ``redis`` not
+        installed).
     """
     validators = _check_keys(keys)
     bound = list(validators)
@@ -280,6 +305,8 @@ def sync(
         if isinstance(ttl, bool) or not isinstance(ttl, (int, float)) or not ttl > 0:
             raise TabSyncError(f"ttl must be a positive number of seconds, got {ttl!r}")
         ttl_ms = math.ceil(ttl * 1000)
+    if not isinstance(presence, bool):
+        raise TabSyncError(f"presence must be True or False, got {presence!r}")
     for name, callback in (("on_conflict", on_conflict), ("on_change", on_change)):
         if callback is not None and not callable(callback):
             raise TabSyncError(f"{name} must be a callable or None, got {callback!r}")
@@ -355,7 +382,9 @@ def sync(
             on_conflict(found.key, found.mine, found.theirs)
 
     draw_helpers(host, component_key, _compat.hide_css(host, component_key))
-    args = state.render_args(namespace, bound, ttl_ms=ttl_ms, conflict=conflict)
+    args = state.render_args(
+        namespace, bound, ttl_ms=ttl_ms, conflict=conflict, presence=presence
+    )
     if relay is not None:
         args["devices"] = True
         args["relay"] = relay_args(relay.view, state)
@@ -392,6 +421,9 @@ def sync(
         relay=relay.view.name if relay is not None else None,
         relay_healthy=relay.view.healthy if relay is not None else None,
         wakeup=relay.wakeup if relay is not None else None,
+        # Figures left from a run with presence on are not reported once it is off.
+        peers=state.peers if presence else None,
+        leader=state.leader if presence else None,
     )
     if on_change is not None and info.applied:
         on_change(info)

@@ -414,3 +414,88 @@ def test_an_edit_the_relay_refused_is_reported_once_with_both_values():
     assert [(c.key, c.mine, c.theirs) for c in state.relay_conflicts] == [("zoom", 5, 9)]
     state.note_relay_refusal("zoom", "t.2", mine, "not json")
     assert state.relay_conflicts[-1].theirs == "not json"
+
+
+def presence_delivery(n, peers, leader, values=None, acks=None, quiet=False):
+    """A delivery carrying the peer count and leadership (None: left out, as the module does)."""
+    d = delivery(n, values, acks)
+    if peers is not None:
+        d["peers"] = peers
+    if leader is not None:
+        d["leader"] = leader
+    if quiet:
+        d["quiet"] = True
+    return d
+
+
+def test_the_peer_count_and_leadership_of_the_last_delivery_are_kept():
+    state = ChannelState(tab_id="me")
+    assert (state.peers, state.leader) == (None, None)
+    state.take_delivery(presence_delivery(1, 2, True), KEYS, {}, [])
+    assert (state.peers, state.leader) == (2, True)
+    state.take_delivery(presence_delivery(2, 0, False), KEYS, {}, [])
+    assert (state.peers, state.leader) == (0, False)
+    # Left out (presence turned off, or the browser lost count): unknown again.
+    state.take_delivery(presence_delivery(3, None, None), KEYS, {}, [])
+    assert (state.peers, state.leader) == (None, None)
+
+
+def test_presence_figures_of_another_namespace_are_not_taken():
+    state = ChannelState(namespace="gis", tab_id="me")
+    d = presence_delivery(1, 3, True)
+    d["ns"] = "other"
+    state.take_delivery(d, KEYS, {}, [])
+    assert (state.peers, state.leader) == (None, None)
+
+
+def test_a_delivery_that_only_changes_the_peer_count_applies_nothing_and_edits_nothing():
+    state = live_state({"zoom": 1})
+    state.take_delivery(presence_delivery(1, 1, True, {"zoom": (5, "s5")}), KEYS, {"zoom": 1}, [])
+    current = {"zoom": 5}
+    state.detect_edits(KEYS, current)  # the browser draws 5
+    edits_before = dict(state.edits)
+    # Another tab opens: the same values under the same stamps, one more peer.
+    d = presence_delivery(2, 2, True, {"zoom": (5, "s5")})
+    edited, restore = state.detect_edits(KEYS, current, news=True)
+    out = state.take_delivery(d, KEYS, current, edited)
+    assert (edited, restore) == ([], [])
+    assert (out.applied, out.rejected, out.conflicts) == ([], [], [])
+    assert state.edits == edits_before and state.pending == {}
+    assert state.peers == 2
+    assert state.render_args("gis", KEYS)["edits"] == {}
+
+
+def test_a_peer_count_change_before_our_edit_is_written_keeps_the_edit_pending():
+    state = live_state({"zoom": 1})
+    edited, _ = state.detect_edits(KEYS, {"zoom": 4})
+    assert edited == ["zoom"]
+    edit = dict(state.edits["zoom"])
+    # The count changed before the module wrote the edit: the delivery's zoom is stale.
+    out = state.take_delivery(
+        presence_delivery(1, 1, False, {"zoom": (1, "s0")}), KEYS, {"zoom": 4}, []
+    )
+    assert out.applied == []
+    assert state.edits["zoom"] == edit and state.pending == {"zoom": edit["id"]}
+    assert state.detect_edits(KEYS, {"zoom": 4}, news=True) == ([], [])
+    assert state.peers == 1 and state.leader is False
+
+
+def test_a_change_of_who_is_here_is_news_even_in_a_quiet_delivery():
+    # Devices mode runs the app for a quiet delivery only when it brings news: Streamlit keeps
+    # the latest component value, so a quiet one may carry an unprocessed count change.
+    state = live_state({"zoom": 1})
+    state.take_delivery(presence_delivery(1, 1, True), KEYS, {"zoom": 1}, [])
+    from streamlit_tabsync._protocol import Delivery
+
+    same = Delivery.parse(presence_delivery(2, 1, True, quiet=True))
+    assert same is not None and not state.has_news_in(same)
+    for peers, leader in ((2, True), (1, False), (None, True), (1, None)):
+        changed = Delivery.parse(presence_delivery(3, peers, leader, quiet=True))
+        assert changed is not None and state.has_news_in(changed), (peers, leader)
+
+
+def test_the_render_args_ask_for_presence_only_when_it_is_on():
+    state = ChannelState(tab_id="me")
+    assert state.render_args("gis", KEYS, presence=True)["presence"] is True
+    assert "presence" not in state.render_args("gis", KEYS, presence=False)
+    assert "presence" not in state.render_args("gis", KEYS)

@@ -1,6 +1,10 @@
 """The public sync() call, run inside Streamlit's AppTest (no browser: the component does not
-render there, so these cover the Python side: validation, errors, the first-run status)."""
+render there, so these cover the Python side: validation, errors, the first-run status, and,
+with a stand-in for the component (``browser``), the render args and what deliveries do)."""
 
+import json
+
+import pytest
 from streamlit.testing.v1 import AppTest
 
 
@@ -194,3 +198,162 @@ def test_a_pydantic_model_can_validate_a_key():
     )
     ok, reason = check({"lat": "north"}, {"lat": 0.0, "lon": 0.0}, View)
     assert not ok and "ValidationError" in reason
+
+
+class Browser:
+    """Stands in for the component in AppTest runs: records the render args each run mounts
+    and hands ``sync`` the delivery set in ``posted`` (what the module would have posted)."""
+
+    def __init__(self) -> None:
+        self.args: list[dict] = []
+        self.posted: dict | None = None
+
+
+@pytest.fixture
+def browser(monkeypatch: pytest.MonkeyPatch) -> Browser:
+    from streamlit_tabsync import _sync
+
+    fake = Browser()
+    monkeypatch.setattr(_sync, "mount", lambda host, args, key: fake.args.append(dict(args)))
+    monkeypatch.setattr(_sync, "delivery_in", lambda host, value: fake.posted)
+    return fake
+
+
+def posted(n: int, values: dict | None = None, ns: str = "t", **figures) -> dict:
+    """A delivery of namespace ``ns`` (values as ``key: (value, stamp)``) plus ``figures``."""
+    return {
+        "v": 2,
+        "id": f"inst-{n}",
+        "ns": ns,
+        "status": "live",
+        "values": {k: {"t": json.dumps(v), "s": s} for k, (v, s) in (values or {}).items()},
+        "acks": {},
+        **figures,
+    }
+
+
+PRESENCE_APP = """
+import streamlit as st
+import streamlit_tabsync as tabsync
+info = tabsync.sync(["zoom"], channel="t", presence=st.session_state.get("presence", True))
+st.slider("Zoom", 1, 20, key="zoom")
+st.text(f"{info.status}|{info.peers}|{info.leader}|{','.join(info.applied)}")
+"""
+
+
+def test_presence_must_be_a_bool():
+    for value in ('"yes"', "1", "0", "None"):
+        at = run(
+            "import streamlit as st\nimport streamlit_tabsync as tabsync\n"
+            f"try:\n    tabsync.sync(['a'], channel='t', presence={value})\n"
+            "except tabsync.TabSyncError as exc:\n    st.text(str(exc))\n"
+        )
+        assert not at.exception, value
+        assert at.text, f"presence={value} was accepted"
+        assert at.text[0].value.startswith("presence must be True or False"), value
+
+
+def test_the_render_args_ask_for_presence_unless_it_is_off(browser: Browser):
+    at = run(PRESENCE_APP)
+    assert not at.exception
+    assert browser.args[-1]["presence"] is True, "on by default"
+    at.session_state["presence"] = False
+    at.run()
+    assert not at.exception
+    assert "presence" not in browser.args[-1]
+
+
+def test_devices_render_args_ask_for_presence_too(browser: Browser):
+    app = (
+        "import streamlit as st\nimport streamlit_tabsync as tabsync\n"
+        "tabsync.sync(['a'], channel='t', user='ann', across='devices',"
+        " presence=st.session_state.get('presence', True))\n"
+    )
+    at = run(app)
+    assert not at.exception
+    assert browser.args[-1]["devices"] is True and browser.args[-1]["presence"] is True
+    at.session_state["presence"] = False
+    at.run()
+    assert not at.exception
+    assert "presence" not in browser.args[-1]
+
+
+def test_sync_info_reports_the_peer_count_and_leadership_of_the_delivery(browser: Browser):
+    at = run(PRESENCE_APP)
+    assert at.text[0].value == "starting|None|None|", "nothing counted before the browser side"
+    browser.posted = posted(1, {"zoom": (7, "s1")})  # live, not counted yet
+    at.run()
+    assert at.text[0].value == "live|None|None|zoom"
+    browser.posted = posted(2, {"zoom": (7, "s1")}, peers=2, leader=True)
+    at.run()
+    assert at.text[0].value == "live|2|True|"
+    browser.posted = posted(3, {"zoom": (7, "s1")}, peers=0, leader=False)
+    at.run()
+    assert at.text[0].value == "live|0|False|"
+    assert not at.exception
+
+
+def test_with_presence_off_peers_and_leader_are_none(browser: Browser):
+    at = run(PRESENCE_APP)
+    browser.posted = posted(1, {"zoom": (7, "s1")}, peers=2, leader=True)
+    at.run()
+    assert at.text[0].value == "live|2|True|zoom"
+    # Turned off: figures the module still sent (or left from before) are not reported.
+    at.session_state["presence"] = False
+    at.run()
+    assert at.text[0].value == "live|None|None|"
+    browser.posted = posted(2, {"zoom": (7, "s1")}, peers=3, leader=False)
+    at.run()
+    assert at.text[0].value == "live|None|None|"
+    assert not at.exception
+
+
+def test_a_delivery_that_only_changes_the_peer_count_keeps_values_and_publishes_nothing(
+    browser: Browser,
+):
+    at = run(PRESENCE_APP)
+    browser.posted = posted(1, {"zoom": (7, "s1")}, peers=1, leader=True)
+    at.run()
+    assert at.slider[0].value == 7 and browser.args[-1]["edits"] == {}
+    # This tab's own edit, then a count change before the module has written it.
+    at.slider[0].set_value(12).run()
+    (edit,) = browser.args[-1]["edits"].values()
+    assert json.loads(edit["t"]) == 12
+    browser.posted = posted(2, {"zoom": (7, "s1")}, peers=2, leader=True)
+    at.run()
+    assert at.text[0].value == "live|2|True|"
+    assert at.slider[0].value == 12, "the stale delivery did not revert the edit"
+    assert browser.args[-1]["edits"] == {"zoom": edit}, "no new edit was published"
+    # The module writes it (acks it), and one more tab opens: still one edit, value kept.
+    browser.posted = {
+        **posted(3, {"zoom": (12, "s2")}, peers=3, leader=False),
+        "acks": {"zoom": edit["id"]},
+    }
+    at.run()
+    assert at.text[0].value == "live|3|False|"
+    assert at.slider[0].value == 12
+    assert browser.args[-1]["edits"] == {"zoom": edit}
+    assert not at.exception
+
+
+def test_a_count_change_right_after_a_value_from_another_tab_publishes_nothing(
+    browser: Browser, monkeypatch: pytest.MonkeyPatch
+):
+    from streamlit_tabsync import _state
+
+    # No grace period: only the delivery itself tells this rerun from a user's.
+    monkeypatch.setattr(_state, "SUPERSEDED_GRACE_S", 0.0)
+    at = run(PRESENCE_APP)
+    browser.posted = posted(1, {"zoom": (7, "s1")}, peers=1, leader=True)
+    at.run()
+    browser.posted = posted(2, {"zoom": (9, "s2")}, peers=1, leader=True)
+    at.run()
+    assert at.text[0].value == "live|1|True|zoom" and at.slider[0].value == 9
+    # A tab leaves before the browser has drawn 9: the rerun the count change asks for still
+    # carries the slider's previous state, 7. It is put back, not shared.
+    browser.posted = posted(3, {"zoom": (9, "s2")}, peers=0, leader=True)
+    at.slider[0].set_value(7).run()
+    assert at.text[0].value == "live|0|True|"
+    assert at.slider[0].value == 9
+    assert browser.args[-1]["edits"] == {}
+    assert not at.exception
