@@ -1,7 +1,8 @@
 """Spatial dashboard of a made-up city whose map view is shared by every open tab.
 
 Open the app in two or more tabs of one browser: moving the view, picking layers or toggling
-labels in one tab updates all the others. Run it with::
+labels in one tab updates all the others, and the caption line says how many other tabs
+follow the view and which tab leads (``SyncInfo.peers``, ``SyncInfo.leader``). Run it with::
 
     streamlit run examples/dashboard.py
 
@@ -152,8 +153,14 @@ st.pydeck_chart(
 )
 
 applied = ", ".join(info.applied) or "nothing"
+# Who else is here: None until the browser has counted (or where it cannot), so left out.
+following = ""
+if info.peers is not None:
+    following = f" · {info.peers} other tab{'' if info.peers == 1 else 's'} following"
+    following += " · this tab leads" if info.leader else ""
 st.caption(
     f"Tab `{info.tab_id}` · sync **{info.status}** on channel `{info.channel}` · "
     f"applied from other tabs in this run: {applied}"
+    + following
     + (f" · problem: {info.error}" if info.error else "")
 )
