@@ -154,12 +154,12 @@ bench: setup-python setup-browser setup-redis build
 	@echo "==> across-devices benchmarks (two Streamlit servers, one redis-server) -> bench/devices.json"
 	$(PY) bench/devices.py
 
-# Longer property/fuzz run of the decoder, merge and convergence properties, and of the
+# Longer property/fuzz run of the decoder, merge, convergence and presence properties, and of the
 # differential tests of the JSON reader and writer against serde_json (release build).
 FUZZ_SCALE ?= 20
 fuzz: setup-rust
 	@echo "==> property and differential tests x$(FUZZ_SCALE) (TABSYNC_FUZZ_SCALE)"
-	TABSYNC_FUZZ_SCALE=$(FUZZ_SCALE) cargo test --release --test properties --test differential
+	TABSYNC_FUZZ_SCALE=$(FUZZ_SCALE) cargo test --release --test properties --test differential --test presence
 
 # Where the .wasm's bytes go (installs twiggy on first use).
 size: build
