@@ -68,7 +68,7 @@ def test_the_render_args_built_here_are_the_golden_ones_rust_parses():
 
 def test_presence_off_is_left_out_of_the_render_args():
     # The module reads a missing "presence" as false (the devices golden has none).
-    args = dict(ttl_ms=None, conflict="lww", resend=0)
+    args = {"ttl_ms": None, "conflict": "lww", "resend": 0}
     assert "presence" not in render_args("gold", "t1", ["zoom"], {}, **args)
     assert "presence" not in render_args("gold", "t1", ["zoom"], {}, presence=False, **args)
     assert render_args("gold", "t1", ["zoom"], {}, presence=True, **args)["presence"] is True
