@@ -455,7 +455,10 @@ fn delivery() -> impl Strategy<Value = Delivery> {
         acks,
         conflicts,
         (any::<u64>(), prop::option::of(text), outbox, any::<bool>()),
-        (prop::option::of(any::<u32>()), prop::option::of(any::<bool>())),
+        (
+            prop::option::of(any::<u32>()),
+            prop::option::of(any::<bool>()),
+        ),
     )
         .prop_map(
             |(

@@ -166,7 +166,10 @@ fn presence_is_delivered_once_per_change() {
     engine.configure(&a).unwrap();
     let first = engine.take_delivery().expect("the state at mount");
     assert_eq!((first.peers, first.leader), (None, None), "not counted yet");
-    assert!(!first.to_json().contains("peers"), "unknown figures are left out");
+    assert!(
+        !first.to_json().contains("peers"),
+        "unknown figures are left out"
+    );
     engine.set_presence(Some(2), Some(true));
     let counted = engine.take_delivery().expect("the first count is news");
     golden("delivery_presence.json", &counted.to_json());

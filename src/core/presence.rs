@@ -107,7 +107,7 @@ impl Presence {
     ///
     /// Names of other namespaces, malformed ids and this instance's own lock are skipped; at
     /// most [`MAX_PEERS`] peers are kept.
-    pub fn counted<S: AsRef<str>>(&mut self, ticket: u64, held: &[S]) -> Vec<String> {
+    pub fn counted(&mut self, ticket: u64, held: &[String]) -> Vec<String> {
         if ticket <= self.floor || ticket > self.issued {
             return Vec::new();
         }
@@ -115,7 +115,7 @@ impl Presence {
         self.counted = true;
         let mut peers = KeySet::new();
         for name in held {
-            let Some(id) = name.as_ref().strip_prefix(self.prefix.as_str()) else {
+            let Some(id) = name.strip_prefix(self.prefix.as_str()) else {
                 continue;
             };
             if id == self.me || !is_valid_name(id) || peers.len() >= MAX_PEERS {
