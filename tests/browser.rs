@@ -708,7 +708,9 @@ async fn a_held_lock_is_kept_until_dropped_and_a_watch_sees_it_go() {
     let locks = WebLocks::open().expect("Chromium has navigator.locks");
     let granted: Rc<RefCell<Vec<&str>>> = Rc::default();
     let g = granted.clone();
-    let holder = locks.hold("tabsync:test:held", move || g.borrow_mut().push("holder"));
+    let holder = locks.hold("tabsync:test:held", false, move || {
+        g.borrow_mut().push("holder")
+    });
     until("the holder's grant", || {
         granted.borrow().contains(&"holder")
     })
@@ -726,19 +728,34 @@ async fn a_held_lock_is_kept_until_dropped_and_a_watch_sees_it_go() {
 
     // A watch waits while the lock is held, and is granted once the holder lets go.
     let g = granted.clone();
-    let watch = locks.hold("tabsync:test:held", move || g.borrow_mut().push("watch"));
+    let watch = locks.hold("tabsync:test:held", true, move || {
+        g.borrow_mut().push("watch")
+    });
     // A withdrawn request is never granted, and does not stand in the way of later ones.
     let g = granted.clone();
-    let withdrawn = locks.hold("tabsync:test:held", move || {
+    let withdrawn = locks.hold("tabsync:test:held", true, move || {
         g.borrow_mut().push("withdrawn")
     });
     let g = granted.clone();
-    let last = locks.hold("tabsync:test:held", move || g.borrow_mut().push("last"));
+    let last = locks.hold("tabsync:test:held", false, move || {
+        g.borrow_mut().push("last")
+    });
     TimeoutFuture::new(30).await; // nothing is granted while the holder holds: checked below
     assert_eq!(*granted.borrow(), vec!["holder"]);
     drop(withdrawn);
     drop(holder);
     until("the watch's grant", || granted.borrow().contains(&"watch")).await;
+    // Held in shared mode only now: snapshots (of exclusive holds) do not list it.
+    let n = names.clone();
+    *n.borrow_mut() = None;
+    locks.held_names(move |held| *n.borrow_mut() = held);
+    until("a second snapshot", || names.borrow().is_some()).await;
+    assert!(!names
+        .borrow()
+        .as_ref()
+        .unwrap()
+        .iter()
+        .any(|name| name == "tabsync:test:held"));
     drop(watch);
     until("the last request's grant", || {
         granted.borrow().contains(&"last")

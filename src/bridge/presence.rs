@@ -6,7 +6,9 @@
 //!   (`{ns, here}`), so the instances already there count again;
 //! * counts (a lock-manager snapshot) when it starts, when told of a newcomer, and when a
 //!   peer goes;
-//! * watches each peer it counted (requests the peer's lock, granted when the peer lets go);
+//! * watches each peer it counted (requests the peer's lock in shared mode, granted when the
+//!   peer lets go; counts look at exclusive holds only, so a watcher is never taken for the
+//!   peer it watches);
 //! * waits for the namespace's leadership lock, and holds it once granted.
 //!
 //! Everything is driven by events; nothing runs on a timer, so an idle tab costs nothing.
@@ -110,11 +112,11 @@ impl PresenceRun {
     fn acquire(&mut self, bridge: &Weak<RefCell<Bridge>>, now_ms: u64) {
         self.started_ms = now_ms;
         let weak = bridge.clone();
-        self.lead = Some(self.locks.hold(&lead_lock(&self.ns), move || {
+        self.lead = Some(self.locks.hold(&lead_lock(&self.ns), false, move || {
             with_bridge(&weak, |b| b.presence_led())
         }));
         let weak = bridge.clone();
-        self.own = Some(self.locks.hold(&self.core.own_lock(), move || {
+        self.own = Some(self.locks.hold(&self.core.own_lock(), false, move || {
             with_bridge(&weak, |b| b.presence_joined())
         }));
     }
@@ -180,7 +182,10 @@ impl PresenceRun {
         for id in self.core.counted(ticket, names) {
             let weak = bridge.clone();
             let gone = id.clone();
-            let hold = self.locks.hold(&self.core.lock_of(&id), move || {
+            // Shared: watchers never queue behind each other, and a snapshot taken while
+            // one holds the lock for a moment (counts see exclusive holds only) does not
+            // mistake it for the peer.
+            let hold = self.locks.hold(&self.core.lock_of(&id), true, move || {
                 with_bridge(&weak, |b| b.presence_gone(&gone))
             });
             self.watches.insert(id, hold);

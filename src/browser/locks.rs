@@ -134,15 +134,16 @@ impl Drop for LockHold {
 }
 
 impl WebLocks {
-    /// Requests the exclusive lock `name` and keeps it until the returned [`LockHold`] is
-    /// dropped; `on_granted` runs once, when the browser grants it (from a task of its own,
-    /// never during this call). The browser releases it by itself if the document goes away.
+    /// Requests the lock `name` (exclusive, or `shared`) and keeps it until the returned
+    /// [`LockHold`] is dropped; `on_granted` runs once, when the browser grants it (from a
+    /// task of its own, never during this call). The browser releases it by itself if the
+    /// document goes away.
     ///
     /// A request that fails, or that the browser refuses, is simply never granted: holding
     /// is an optimisation of the callers (presence), which treat "not granted" as the
     /// answer. A pending request is withdrawn when the hold is dropped, so that a document
     /// about to be frozen leaves no request behind that could be granted while it sleeps.
-    pub fn hold(&self, name: &str, on_granted: impl FnOnce() + 'static) -> LockHold {
+    pub fn hold(&self, name: &str, shared: bool, on_granted: impl FnOnce() + 'static) -> LockHold {
         let abort = web_sys::AbortController::new().ok();
         let state = Rc::new(HoldState {
             dropped: Cell::new(false),
@@ -161,6 +162,9 @@ impl WebLocks {
             held.into()
         });
         let options = js_sys::Object::new();
+        if shared {
+            let _ = js_sys::Reflect::set(&options, &"mode".into(), &"shared".into());
+        }
         if let Some(abort) = &state.abort {
             let _ = js_sys::Reflect::set(&options, &"signal".into(), &abort.signal());
         }
@@ -174,9 +178,10 @@ impl WebLocks {
         LockHold { state }
     }
 
-    /// Calls `on_names` once with the names of the locks held in this origin now (by any
-    /// tab), from `navigator.locks.query()`; with `None` if the query fails. Entries that
-    /// are not as the specification says are skipped.
+    /// Calls `on_names` once with the names of the locks held *exclusively* in this origin
+    /// now (by any tab), from `navigator.locks.query()`; with `None` if the query fails.
+    /// Shared holds are left out (presence watches peers with them), and so are entries
+    /// that are not as the specification says.
     pub fn held_names(&self, on_names: impl FnOnce(Option<Vec<String>>) + 'static) {
         let slot = Rc::new(RefCell::new(Some(on_names)));
         let on_ok = slot.clone();
@@ -185,6 +190,10 @@ impl WebLocks {
             let held = js_sys::Reflect::get(&snapshot, &"held".into()).unwrap_or_default();
             if let Some(held) = held.dyn_ref::<js_sys::Array>() {
                 for info in held.iter() {
+                    let mode = js_sys::Reflect::get(&info, &"mode".into()).unwrap_or_default();
+                    if mode.as_string().as_deref() != Some("exclusive") {
+                        continue;
+                    }
                     let name = js_sys::Reflect::get(&info, &"name".into()).unwrap_or_default();
                     if let Some(name) = name.as_string() {
                         names.push(name);

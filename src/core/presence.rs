@@ -7,11 +7,12 @@
 //! lock [`here_lock`]`(ns, id)` for its life (and drops it while frozen), and competes for
 //! [`lead_lock`]`(ns)`, which the browser grants to one waiter at a time.
 //!
-//! * A **count** is a snapshot of the held lock names (`navigator.locks.query()`): the peers
-//!   are the other ids holding a presence lock of the namespace. Counts are taken when this
+//! * A **count** is a snapshot of the lock names held exclusively (`navigator.locks.query()`):
+//!   the peers are the other ids holding a presence lock of the namespace. Counts are taken when this
 //!   instance starts, when another one says it has joined, and when a peer is seen to go.
-//! * A **watch** on a peer is a request for the peer's own presence lock: the browser grants
-//!   it exactly when the peer lets go, which is how a departure is noticed without any timer.
+//! * A **watch** on a peer is a request for the peer's own presence lock in shared mode: the
+//!   browser grants it exactly when the peer lets go, which is how a departure is noticed
+//!   without any timer; being shared, a granted watch never shows up in a count.
 //!
 //! Counts and watches resolve asynchronously and in any order; [`Presence`] decides what
 //! they mean. This module is pure: the browser layer (`crate::bridge::presence`) makes the
