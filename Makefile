@@ -153,6 +153,8 @@ bench: setup-python setup-browser setup-redis build
 	$(PY) bench/run.py
 	@echo "==> across-devices benchmarks (two Streamlit servers, one redis-server) -> bench/devices.json"
 	$(PY) bench/devices.py
+	@echo "==> presence benchmarks (leader hand-over, reruns per change, idle reruns) -> bench/presence.json"
+	$(PY) bench/presence.py
 
 # Longer property/fuzz run of the decoder, merge, convergence and presence properties, and of the
 # differential tests of the JSON reader and writer against serde_json (release build).
