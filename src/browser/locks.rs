@@ -56,6 +56,14 @@ extern "C" {
     fn on_rejected(this: &Settling, callback: &JsValue) -> JsValue;
 }
 
+/// A one-shot JS function calling `f`. Every callback of this module goes through this one
+/// boxed closure type: each distinct closure type given to `Closure::once_into_js` would
+/// instantiate its own copy of wasm-bindgen's glue in the .wasm.
+fn once(f: impl FnOnce(JsValue) -> JsValue + 'static) -> JsValue {
+    let f: Box<dyn FnOnce(JsValue) -> JsValue> = Box::new(f);
+    Closure::once_into_js(f)
+}
+
 /// `navigator.locks`, where the browser has it.
 pub struct WebLocks {
     manager: LockManager,
@@ -82,7 +90,7 @@ impl WebLocks {
     pub fn with_lock(&self, name: &str, critical: impl FnOnce(Result<(), BrowserError>) + 'static) {
         let slot = Rc::new(RefCell::new(Some(critical)));
         let on_granted = slot.clone();
-        let granted = Closure::once_into_js(move |_lock: JsValue| {
+        let granted = once(move |_lock: JsValue| {
             let critical = on_granted.borrow_mut().take();
             if let Some(critical) = critical {
                 critical(Ok(()));
@@ -95,11 +103,12 @@ impl WebLocks {
             .manager
             .request(name, granted.unchecked_ref())
             .unwrap_or_else(|err| js_sys::Promise::reject(&err));
-        let failed = Closure::once_into_js(move |err: JsValue| {
+        let failed = once(move |err: JsValue| {
             let critical = slot.borrow_mut().take();
             if let Some(critical) = critical {
                 critical(Err(BrowserError::LockFailed(describe(&err))));
             }
+            JsValue::UNDEFINED
         });
         let _settled = promise.unchecked_into::<Settling>().on_rejected(&failed);
     }
@@ -151,7 +160,7 @@ impl WebLocks {
             abort,
         });
         let granted_state = state.clone();
-        let granted = Closure::once_into_js(move |_lock: JsValue| -> JsValue {
+        let granted = once(move |_lock: JsValue| -> JsValue {
             if granted_state.dropped.get() {
                 return JsValue::UNDEFINED; // given back at once
             }
@@ -173,7 +182,7 @@ impl WebLocks {
             .request_with(name, &options, granted.unchecked_ref())
             .unwrap_or_else(|err| js_sys::Promise::reject(&err));
         // Withdrawn or refused: nothing to report (see above), but never an unhandled rejection.
-        let ignore = Closure::once_into_js(|_err: JsValue| {});
+        let ignore = once(|_err: JsValue| JsValue::UNDEFINED);
         let _settled = promise.unchecked_into::<Settling>().on_rejected(&ignore);
         LockHold { state }
     }
@@ -185,7 +194,7 @@ impl WebLocks {
     pub fn held_names(&self, on_names: impl FnOnce(Option<Vec<String>>) + 'static) {
         let slot = Rc::new(RefCell::new(Some(on_names)));
         let on_ok = slot.clone();
-        let fulfilled = Closure::once_into_js(move |snapshot: JsValue| {
+        let fulfilled = once(move |snapshot: JsValue| {
             let mut names = Vec::new();
             let held = js_sys::Reflect::get(&snapshot, &"held".into()).unwrap_or_default();
             if let Some(held) = held.dyn_ref::<js_sys::Array>() {
@@ -203,11 +212,13 @@ impl WebLocks {
             if let Some(on_names) = on_ok.borrow_mut().take() {
                 on_names(Some(names));
             }
+            JsValue::UNDEFINED
         });
-        let rejected = Closure::once_into_js(move |_err: JsValue| {
+        let rejected = once(move |_err: JsValue| {
             if let Some(on_names) = slot.borrow_mut().take() {
                 on_names(None);
             }
+            JsValue::UNDEFINED
         });
         let promise = self
             .manager
