@@ -82,15 +82,17 @@ def expect_presence(tabs: list[Tab], within_s: float | None = None) -> Tab:
 
 
 def lifecycle_event(tab: Tab, name: str) -> None:
-    """Fires the page lifecycle event ``name`` (``"freeze"``, ``"resume"``) in the document
-    the bridge runs in, as Chrome does right before it freezes a background tab and right
-    after it thaws it.
+    """Fires the page lifecycle event ``name`` in the document the bridge runs in, as Chrome
+    does right before it freezes a background tab and right after it thaws it (``freeze``,
+    ``resume``, on the document), or puts a page in the back/forward cache and restores it
+    (``pagehide``, ``pageshow``, on the window).
 
     Fired by hand because headless Chromium cannot freeze a tab: its pages are always
     visible, and CDP's ``Page.setWebLifecycleState`` leaves a visible page running (no
     event, timers go on; checked on Chromium 156).
     """
-    component_frame(tab).evaluate(f"() => document.dispatchEvent(new Event('{name}'))")
+    target = "document" if name in ("freeze", "resume") else "window"
+    component_frame(tab).evaluate(f"() => {target}.dispatchEvent(new Event('{name}'))")
 
 
 def test_the_count_rises_as_tabs_open_and_falls_as_they_close(
@@ -130,18 +132,19 @@ def test_the_leaders_closure_hands_leadership_over_within_the_bound(
     assert_no_errors(*tabs)
 
 
+@pytest.mark.parametrize(("away", "back"), [("freeze", "resume"), ("pagehide", "pageshow")])
 def test_a_frozen_tab_drops_out_and_hands_over_and_comes_back_when_resumed(
-    presence_app: StreamlitServer, profile: Profile
+    presence_app: StreamlitServer, profile: Profile, away: str, back: str
 ) -> None:
     url = channel_url(presence_app)
     frozen = open_tab(profile, url)
     other = open_tab(profile, url)
     assert expect_presence([frozen, other]) is frozen
 
-    lifecycle_event(frozen, "freeze")
+    lifecycle_event(frozen, away)
     assert expect_presence([other], within_s=BOUND_S) is other
 
-    lifecycle_event(frozen, "resume")
+    lifecycle_event(frozen, back)
     # Back, it counts again, and the tab that led meanwhile keeps leading.
     assert expect_presence([frozen, other]) is other
     assert_no_errors(frozen, other)
