@@ -117,10 +117,11 @@ $(FLOOR_VENV)/.installed: requirements-dev.txt streamlit_component/pyproject.tom
 	@touch $@
 
 # End-to-end tests on the floor, where Streamlit has only the v1 host: the engine, fault,
-# integrity, error and invisibility tests. The other files drive widgets by their markup
-# (range slider thumbs, pills, keyboard steps), which Streamlit 1.50 draws differently.
+# integrity, error, invisibility and presence tests. The other files drive widgets by their
+# markup (range slider thumbs, pills, keyboard steps), which Streamlit 1.50 draws differently.
 FLOOR_E2E := tests/e2e/test_engine.py tests/e2e/test_faults.py tests/e2e/test_integrity.py \
-             tests/e2e/test_app_errors.py tests/e2e/test_invisible_component.py
+             tests/e2e/test_app_errors.py tests/e2e/test_invisible_component.py \
+             tests/e2e/test_presence.py
 
 test-floor-e2e: $(FLOOR_VENV)/.installed setup-browser setup-redis build
 	@echo "==> end-to-end tests, v1 host on the Streamlit floor ($(FLOOR_STREAMLIT))"
