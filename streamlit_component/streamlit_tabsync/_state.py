@@ -68,6 +68,7 @@ from typing import Any, Collection, Mapping, Sequence
 from ._protocol import Delivery, decode_value, render_args
 from ._validate import Validator, check
 from ._values import coerce_like, to_json_text, untag
+from .errors import TabSyncError
 
 #: Seconds after the run that applied a value from another tab during which a user-triggered
 #: rerun carrying the value it replaced is taken for the browser's stale copy (see above).
@@ -417,6 +418,15 @@ class ChannelState:
             self._forget_superseded(key)
             edited.append(key)
         return edited, restore
+
+    def is_superseded(self, key: str, value: Any) -> bool:
+        """Whether ``value`` is one this tab held for ``key`` before an applied value replaced
+        it: a widget reporting it reports an old state, not a user's change."""
+        try:
+            text = to_json_text(key, value)
+        except TabSyncError:
+            return False
+        return text in self.superseded.get(key, ())
 
     def _remember(self, key: str, text: str) -> None:
         """Add ``text`` to the key's recent history (at most :data:`HISTORY` texts)."""
