@@ -419,14 +419,16 @@ class ChannelState:
             edited.append(key)
         return edited, restore
 
-    def is_superseded(self, key: str, value: Any) -> bool:
-        """Whether ``value`` is one this tab held for ``key`` before an applied value replaced
-        it: a widget reporting it reports an old state, not a user's change."""
+    def is_old_state(self, key: str, value: Any) -> bool:
+        """Whether ``value`` is one this tab held for ``key`` recently (its last
+        :data:`HISTORY` values, or one an applied value replaced): a widget reporting it
+        without a run of the app may report a state the browser has not redrawn yet. A value
+        the tab never held can only be a user's change."""
         try:
             text = to_json_text(key, value)
         except TabSyncError:
             return False
-        return text in self.superseded.get(key, ())
+        return text in self.superseded.get(key, ()) or text in self.history.get(key, ())
 
     def _remember(self, key: str, text: str) -> None:
         """Add ``text`` to the key's recent history (at most :data:`HISTORY` texts)."""

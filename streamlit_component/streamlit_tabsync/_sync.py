@@ -602,11 +602,13 @@ def _keep_drawn_values(state: ChannelState) -> bool:
     A user's change of a widget normally sends its own run of the whole script; a run of
     this fragment alone comes from the component. The widget states it carries can be older
     than what the last run of the app drew (the browser had not drawn it yet): a value this
-    tab held before an applied one replaced it. Taken as it is, the app run this fragment
-    asks for would see it as an edit and publish an old value, so it is put back. Any other
-    change is the user's, made just as the component posted: Streamlit then sends the widget
-    change with the fragment's run (one batch, the first fragment id wins), and the app must
-    run to share it.
+    tab held recently (``ChannelState.is_old_state``). Taken as it is, the app run this
+    fragment asks for would see it as an edit and publish an old value, so it is put back. A
+    value the tab never held is the user's change, made just as the component posted:
+    Streamlit then sends the widget change with the fragment's run (one batch, the first
+    fragment id wins), and the app must run to share it. (A user going back to a recent
+    value in that very instant is still put back: rarer than a stale state, and never an old
+    value published over newer ones.)
 
     Returns
     -------
@@ -625,7 +627,7 @@ def _keep_drawn_values(state: ChannelState) -> bool:
         ok, drawn = state.known[key].shaped_like(session[key])
         if ok and drawn == session[key]:
             continue  # the shared value itself: nothing to undo, nothing to share
-        if state.is_superseded(key, session[key]):
+        if state.is_old_state(key, session[key]):
             if ok:
                 session[key] = drawn
             continue
