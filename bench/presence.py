@@ -30,6 +30,7 @@ from playwright.sync_api import BrowserContext, Page, sync_playwright
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from bench.run import read_line as text  # noqa: E402
 from tests.e2e.harness import (  # noqa: E402
     CHROMIUM,
     CHROMIUM_ARGS,
@@ -61,19 +62,6 @@ OBSERVER_JS = """
 
 def now(page: Page) -> float:
     return page.evaluate("performance.timeOrigin + performance.now()")
-
-
-def text(page: Page, prefix: str) -> str:
-    return page.evaluate(
-        """(prefix) => {
-          for (const el of document.querySelectorAll('[data-testid="stText"]')) {
-            const t = el.textContent.trim();
-            if (t.startsWith(prefix)) return t.slice(prefix.length);
-          }
-          return null;
-        }""",
-        prefix,
-    )
 
 
 def until(probe, what: str, deadline_s: float = 30.0):  # noqa: ANN001, ANN201
