@@ -68,7 +68,6 @@ from typing import Any, Collection, Mapping, Sequence
 from ._protocol import Delivery, decode_value, render_args
 from ._validate import Validator, check
 from ._values import coerce_like, to_json_text, untag
-from .errors import TabSyncError
 
 #: Seconds after the run that applied a value from another tab during which a user-triggered
 #: rerun carrying the value it replaced is taken for the browser's stale copy (see above).
@@ -418,17 +417,6 @@ class ChannelState:
             self._forget_superseded(key)
             edited.append(key)
         return edited, restore
-
-    def is_old_state(self, key: str, value: Any) -> bool:
-        """Whether ``value`` is one this tab held for ``key`` recently (its last
-        :data:`HISTORY` values, or one an applied value replaced): a widget reporting it
-        without a run of the app may report a state the browser has not redrawn yet. A value
-        the tab never held can only be a user's change."""
-        try:
-            text = to_json_text(key, value)
-        except TabSyncError:
-            return False
-        return text in self.superseded.get(key, ()) or text in self.history.get(key, ())
 
     def _remember(self, key: str, text: str) -> None:
         """Add ``text`` to the key's recent history (at most :data:`HISTORY` texts)."""

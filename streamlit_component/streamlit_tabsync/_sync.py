@@ -575,7 +575,7 @@ def _devices_fragment(host: HostName, key: str, state_key: str, namespace: str) 
     state = session.get(state_key)
     if not isinstance(state, ChannelState) or state.last_args is None:
         st.rerun(scope="app")
-    users_change = _keep_drawn_values(state)
+    _keep_drawn_values(state)
     delivery = Delivery.parse(delivery_in(host, session.get(key)))
     if delivery is not None:
         state.seen_delivery = delivery.id
@@ -584,8 +584,6 @@ def _devices_fragment(host: HostName, key: str, state_key: str, namespace: str) 
         if refused or not delivery.quiet or state.has_news_in(delivery):
             state.server_rerun = True
             st.rerun(scope="app")
-    if users_change:
-        st.rerun(scope="app")
     update: dict[str, Any] = {"seen": state.seen_delivery}
     view = hub.view(namespace)
     if view.entries is not None:
@@ -595,44 +593,24 @@ def _devices_fragment(host: HostName, key: str, state_key: str, namespace: str) 
     _poll_if_needed(namespace, state_key)
 
 
-def _keep_drawn_values(state: ChannelState) -> bool:
-    """Undoes widget states a fragment-only run brought from the browser for bound keys
-    when they are old ones; says whether a bound widget brought a user's change instead.
+def _keep_drawn_values(state: ChannelState) -> None:
+    """Undoes widget states a fragment-only run brought from the browser for bound keys.
 
-    A user's change of a widget normally sends its own run of the whole script; a run of
-    this fragment alone comes from the component. The widget states it carries can be older
-    than what the last run of the app drew (the browser had not drawn it yet): a value this
-    tab held recently (``ChannelState.is_old_state``). Taken as it is, the app run this
-    fragment asks for would see it as an edit and publish an old value, so it is put back. A
-    value the tab never held is the user's change, made just as the component posted:
-    Streamlit then sends the widget change with the fragment's run (one batch, the first
-    fragment id wins), and the app must run to share it. (A user going back to a recent
-    value in that very instant is still put back: rarer than a stale state, and never an old
-    value published over newer ones.)
-
-    Returns
-    -------
-    bool
-        True when a bound widget brought a user's change: the caller runs the app.
+    A user's change of a widget sends its own run of the whole script; a run of this
+    fragment alone comes from the component, and the widget states it carries can be older
+    than what the last run of the app drew (the browser had not drawn it yet). Taken as they
+    are, the app run this fragment asks for would see them as edits and publish an old value.
     """
     if state.last_args is None:
-        return False
+        return
     keys = [k for k in state.last_args.get("keys", ()) if k in state.known]
     changed = _compat.widgets_changed(keys)
     session = st.session_state
-    fresh = False
     for key in keys:
-        if not (changed.get(key) and key in session and key not in state.local):
-            continue
-        ok, drawn = state.known[key].shaped_like(session[key])
-        if ok and drawn == session[key]:
-            continue  # the shared value itself: nothing to undo, nothing to share
-        if state.is_old_state(key, session[key]):
+        if changed.get(key) and key in session and key not in state.local:
+            ok, drawn = state.known[key].shaped_like(session[key])
             if ok:
                 session[key] = drawn
-            continue
-        fresh = True
-    return fresh
 
 
 def _poll_if_needed(namespace: str, state_key: str) -> None:

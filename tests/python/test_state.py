@@ -106,19 +106,6 @@ def test_a_superseded_widget_value_is_put_back_not_published():
     assert restore == []
 
 
-def test_only_a_value_the_tab_held_recently_counts_as_an_old_widget_state():
-    # What a fragment-only run (across devices) undoes: an old state, never a new value.
-    state, keys, _ = applied_state()
-    assert state.is_old_state("zoom", 1), "the value the applied one replaced"
-    assert state.is_old_state("range", (2, 8))
-    assert not state.is_old_state("zoom", 7), "a value the tab never held: the user's"
-    assert not state.is_old_state("zoom", object()), "unshareable: not an old state"
-    for value in (2, 3, 4):
-        state.detect_edits(keys, {"zoom": value, "range": (3, 9)})
-    assert state.is_old_state("zoom", 3), "held in a recent run"
-    assert not state.is_old_state("zoom", 9)
-
-
 def applied_at(t):
     """A live tab that applied flag False -> True from another tab at monotonic time ``t``."""
     state = live_state({"flag": False})
