@@ -136,6 +136,8 @@ test-wheel: setup-python setup-browser build
 # 2 cores. Not the default: under that load test_devices.py's writer lost a keystroke to
 # Streamlit's fragment batching ("Multiple different fragmentIds detected in a single batch
 # of widget updates") in 2 of 9 full runs, and a flaky default would block every landing.
+# Sharing such a change instead of undoing it was tried and reverted (8da75fd): it let a
+# widget's stale default through, which is worse than the lost keystroke.
 E2E_WORKERS ?= 0
 E2E_XDIST := $(if $(filter 0,$(E2E_WORKERS)),,-n $(E2E_WORKERS))
 
