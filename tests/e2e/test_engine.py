@@ -41,6 +41,9 @@ def test_rapid_concurrent_edits_of_one_key_in_three_tabs_converge_on_the_last_wr
     engine_app: StreamlitServer, profile: Profile
 ) -> None:
     tabs = profile.open_tabs(engine_app.url, 3)
+    # Opening tabs reruns the open ones (their peer counts change): let that settle, so the
+    # edits below cross each other, not the tabs' start-up runs.
+    wait_settled(tabs)
     observer = origin_page(profile, engine_app.url)
     observer.evaluate(_RECORD_WRITES_JS, NOTE)
 
