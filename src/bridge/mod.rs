@@ -159,23 +159,25 @@ impl Bridge {
             }
         };
         match self.engine.configure(&args) {
-            Ok(true) => {
-                let ns = self.engine.namespace().unwrap_or_default().to_owned();
-                self.memo = AckMemo::open(&ns);
-                if let Some(memo) = &self.memo {
-                    self.engine.restore_acks(memo.load());
+            Ok(fresh) => {
+                if fresh {
+                    let ns = self.engine.namespace().unwrap_or_default().to_owned();
+                    self.memo = AckMemo::open(&ns);
+                    if let Some(memo) = &self.memo {
+                        self.engine.restore_acks(memo.load());
+                    }
                 }
                 // Before the stored state is read: the first delivery waits for the count.
                 self.keep_presence(args.presence);
-                self.reread();
+                if fresh {
+                    self.reread();
+                }
             }
-            Ok(false) => {}
             Err(err) => {
                 self.engine.args_refused(&err.message());
                 return self.schedule_delivery();
             }
         }
-        self.keep_presence(args.presence);
         if let Some(snapshot) = &args.relay {
             let writes = self.engine.relay(snapshot, now_ms());
             self.carry_out(writes);
@@ -196,20 +198,24 @@ impl Bridge {
 
     /// Starts, restarts (new namespace) or stops presence as the render args ask.
     fn keep_presence(&mut self, wanted: bool) {
-        let ns = self.engine.namespace().map(str::to_owned);
-        let current = self.presence.as_ref().map(|p| p.namespace().to_owned());
-        match (wanted, ns) {
-            (true, Some(ns)) if current.as_deref() != Some(ns.as_str()) => {
-                self.presence = None;
-                self.presence = PresenceRun::start(
-                    &self.this,
-                    self.locks.clone(),
-                    &ns,
-                    &self.instance,
-                    now_ms(),
-                );
+        match (wanted, self.engine.namespace()) {
+            (true, Some(ns)) => {
+                if self
+                    .presence
+                    .as_ref()
+                    .is_none_or(|run| run.namespace() != ns)
+                {
+                    let ns = ns.to_owned();
+                    self.presence = None; // the old run lets go before the new one asks
+                    self.presence = PresenceRun::start(
+                        &self.this,
+                        self.locks.clone(),
+                        &ns,
+                        &self.instance,
+                        now_ms(),
+                    );
+                }
             }
-            (true, Some(_)) => {}
             _ => self.presence = None,
         }
         self.report_presence();
@@ -235,50 +241,15 @@ impl Bridge {
         }
     }
 
-    pub(crate) fn presence_joined(&mut self) {
+    /// Runs `event` on the presence run (a lock granted, a count answered, a lifecycle
+    /// change...), then reports the figures; a change of them makes a delivery due.
+    pub(crate) fn presence_event(
+        &mut self,
+        event: impl FnOnce(&mut PresenceRun, &Weak<RefCell<Bridge>>, u64),
+    ) {
         let this = self.this.clone();
         if let Some(run) = &mut self.presence {
-            run.joined(&this);
-        }
-    }
-
-    pub(crate) fn presence_led(&mut self) {
-        if let Some(run) = &mut self.presence {
-            run.led();
-        }
-        self.report_presence();
-        self.schedule_delivery();
-    }
-
-    pub(crate) fn presence_recount(&mut self) {
-        let this = self.this.clone();
-        if let Some(run) = &mut self.presence {
-            run.count(&this);
-        }
-    }
-
-    pub(crate) fn presence_counted(&mut self, ticket: u64, names: Vec<String>) {
-        let this = self.this.clone();
-        if let Some(run) = &mut self.presence {
-            run.counted(&this, ticket, &names);
-        }
-        self.report_presence();
-        self.schedule_delivery();
-    }
-
-    pub(crate) fn presence_gone(&mut self, id: &str) {
-        let this = self.this.clone();
-        if let Some(run) = &mut self.presence {
-            run.gone(&this, id);
-        }
-        self.report_presence();
-        self.schedule_delivery();
-    }
-
-    pub(crate) fn presence_lifecycle(&mut self, active: bool) {
-        let this = self.this.clone();
-        if let Some(run) = &mut self.presence {
-            run.lifecycle(&this, active, now_ms());
+            event(run, &this, now_ms());
         }
         self.report_presence();
         self.schedule_delivery();

@@ -72,7 +72,9 @@ impl PresenceRun {
             };
             let ns = Reflect::get(&event.data(), &"ns".into()).unwrap_or_default();
             if ns.as_string().as_deref() == Some(ours.as_str()) {
-                with_bridge(&on_message, |b| b.presence_recount());
+                with_bridge(&on_message, |b| {
+                    b.presence_event(|run, this, _| run.count(this))
+                });
             }
         }));
         if let Some(window) = web_sys::window() {
@@ -88,7 +90,9 @@ impl PresenceRun {
             for (target, name, active) in targets {
                 let weak = bridge.clone();
                 listeners.push(EventListener::new(&target, name, move |_| {
-                    with_bridge(&weak, |b| b.presence_lifecycle(active))
+                    with_bridge(&weak, |b| {
+                        b.presence_event(|run, this, now| run.lifecycle(this, active, now))
+                    })
                 }));
             }
         }
@@ -113,11 +117,11 @@ impl PresenceRun {
         self.started_ms = now_ms;
         let weak = bridge.clone();
         self.lead = Some(self.locks.hold(&lead_lock(&self.ns), false, move || {
-            with_bridge(&weak, |b| b.presence_led())
+            with_bridge(&weak, |b| b.presence_event(|run, _, _| run.led()))
         }));
         let weak = bridge.clone();
         self.own = Some(self.locks.hold(&self.core.own_lock(), false, move || {
-            with_bridge(&weak, |b| b.presence_joined())
+            with_bridge(&weak, |b| b.presence_event(|run, this, _| run.joined(this)))
         }));
     }
 
@@ -167,7 +171,9 @@ impl PresenceRun {
         let weak = bridge.clone();
         self.locks.held_names(move |names| {
             if let Some(names) = names {
-                with_bridge(&weak, |b| b.presence_counted(ticket, names));
+                with_bridge(&weak, |b| {
+                    b.presence_event(|run, this, _| run.counted(this, ticket, &names))
+                });
             }
         });
     }
@@ -186,7 +192,9 @@ impl PresenceRun {
             // one holds the lock for a moment (counts see exclusive holds only) does not
             // mistake it for the peer.
             let hold = self.locks.hold(&self.core.lock_of(&id), true, move || {
-                with_bridge(&weak, |b| b.presence_gone(&gone))
+                with_bridge(&weak, |b| {
+                    b.presence_event(|run, this, _| run.gone(this, &gone))
+                })
             });
             self.watches.insert(id, hold);
         }
