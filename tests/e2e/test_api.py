@@ -27,10 +27,20 @@ from .api_helpers import (
     textbox,
 )
 from .conftest import _CALL_FAILED
-from .harness import APPS, Profile, StreamlitServer, assert_no_errors, run_counts, wait_settled
+from .harness import (
+    APPS,
+    DEADLINE_MS,
+    Profile,
+    StreamlitServer,
+    assert_no_errors,
+    run_counts,
+    wait_settled,
+)
 
 #: Bounded window for checks that something does NOT happen (see ``assert_stays``).
 QUIET_WINDOW_S = 2.0
+#: Deadline, in milliseconds, of the wait a strict xfail (a known bug) is expected to miss.
+KNOWN_BUG_DEADLINE_MS = 5_000
 
 
 @pytest.fixture
@@ -240,7 +250,12 @@ def test_bound_widget_in_fragment_reaches_other_tab(
     a.expect_value("zoom", "5")  # drawn by A's fragment run
     print(f"A after edit: runs={text_line(a, 'runs=')} "
           f"fragment_runs={text_line(a, 'fragment_runs=')} (full runs before: {runs_a})")
-    b.expect_value("zoom", "5")
+    # The known bug (top) would only show by waiting the whole deadline: 5 s is still 25
+    # times what an edit takes to reach another tab, so a fix still turns the strict xfail
+    # into a failure to notice.
+    expect(b.line("value:zoom=")).to_have_text(
+        "value:zoom=5", timeout=KNOWN_BUG_DEADLINE_MS if where == "top" else DEADLINE_MS
+    )
     expect(b.slider("Zoom")).to_have_attribute("aria-valuetext", "5")
     wait_settled([a, b])
     a.expect_value("zoom", "5")
