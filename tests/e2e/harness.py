@@ -280,9 +280,12 @@ class Tab:
         """Wait (up to the deadline) until this tab shows ``status=<status>``."""
         expect(self.line("status=")).to_have_text(f"status={status}")
 
-    def expect_value(self, key: str, expected_repr: str) -> None:
-        """Wait (up to the deadline) until this tab shows ``repr(session_state[key])``."""
-        expect(self.line(f"value:{key}=")).to_have_text(f"value:{key}={expected_repr}")
+    def expect_value(self, key: str, expected_repr: str, timeout_ms: float = DEADLINE_MS) -> None:
+        """Wait (up to ``timeout_ms``, the deadline unless told) until this tab shows
+        ``repr(session_state[key])``."""
+        expect(self.line(f"value:{key}=")).to_have_text(
+            f"value:{key}={expected_repr}", timeout=timeout_ms
+        )
 
     def expect_idle(self) -> None:
         """Wait until no script run of this tab is in progress."""
