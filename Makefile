@@ -125,21 +125,21 @@ FLOOR_E2E := tests/e2e/test_engine.py tests/e2e/test_faults.py tests/e2e/test_in
 
 test-floor-e2e: $(FLOOR_VENV)/.installed setup-browser setup-redis build
 	@echo "==> end-to-end tests, v1 host on the Streamlit floor ($(FLOOR_STREAMLIT))"
-	TABSYNC_HOST=v1 $(FLOOR_VENV)/bin/python -m pytest $(FLOOR_E2E) -q -p no:cacheprovider $(E2E_XDIST)
+	@scripts/run-e2e.sh v1 $(FLOOR_VENV)/bin/python $(E2E_WORKERS) $(FLOOR_E2E)
 
 test-wheel: setup-python setup-browser build
 	@echo "==> wheel: build it, install it into a clean virtual environment, check its files, run an app from it in two browser tabs"
 	@scripts/check-wheel.sh $(PY)
 
-# E2E_WORKERS=2 runs the end-to-end tests in two pytest-xdist workers, each with its own
-# browser, Streamlit servers and redis-server on free ports: 13:11 -> 9:29 for the layer on
-# 2 cores. Not the default: under that load test_devices.py's writer lost a keystroke to
-# Streamlit's fragment batching ("Multiple different fragmentIds detected in a single batch
-# of widget updates") in 2 of 9 full runs, and a flaky default would block every landing.
-# Sharing such a change instead of undoing it was tried and reverted (8da75fd): it let a
-# widget's stale default through, which is worse than the lost keystroke.
+# E2E_WORKERS=3 runs the end-to-end layer in 3 pytest-xdist workers (scripts/run-e2e.sh), each
+# with its own browser, Streamlit servers and redis-server on free ports, then the tests marked
+# `alone` (across devices) in one process: 1119 s -> 794 s for the layer on 2 cores (1.41x),
+# which it keeps 96 % busy (each tab opened costs ~2.3 CPU-s). Not the default: under that
+# load a browser can take over 1.5 s to draw a run, and a click in that window shares the
+# widget's stale value (the documented limit of SUPERSEDED_GRACE_S in _state.py); it failed
+# test_ordering once in five full runs, and a flaky default would block every landing.
+# 0 (the default) runs everything in one process.
 E2E_WORKERS ?= 0
-E2E_XDIST := $(if $(filter 0,$(E2E_WORKERS)),,-n $(E2E_WORKERS))
 
 # The whole suite once per Streamlit host (v2: the component module in the page; v1: the
 # component iframe), both on the newest Streamlit.
@@ -148,7 +148,7 @@ E2E_HOSTS ?= v2 v1
 test-e2e: setup-python setup-browser setup-redis build
 	@for host in $(E2E_HOSTS); do \
 	  echo "==> end-to-end tests, $$host host (real Streamlit server, tabs of headless Chromium)"; \
-	  TABSYNC_HOST=$$host $(PY) -m pytest tests/e2e -q -p no:cacheprovider $(E2E_XDIST) || exit 1; \
+	  scripts/run-e2e.sh $$host $(PY) $(E2E_WORKERS) tests/e2e || exit 1; \
 	done
 
 bench: setup-python setup-browser setup-redis build
