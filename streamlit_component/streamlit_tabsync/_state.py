@@ -60,6 +60,7 @@ interrupted by a click) publishes the stale value.
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 import time
 from dataclasses import dataclass, field
@@ -75,6 +76,15 @@ SUPERSEDED_GRACE_S = 1.5
 
 #: How many recent values of a key a tab remembers as states its widget may report again.
 HISTORY = 8
+
+#: How many values of a key a tab remembers having held (as digests), to tell a stale widget
+#: state from a user's new value (see :meth:`ChannelState.is_old_state`).
+HELD = 256
+
+
+def _digest(text: str) -> bytes:
+    """A short digest of a value's text: what :attr:`ChannelState.held` keeps."""
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=12).digest()
 
 
 @dataclass
@@ -192,6 +202,9 @@ class ChannelState:
     #: Per key, the last few texts this tab's session state held (oldest first): the
     #: states a widget shown again may report before the browser draws the shared value.
     history: dict[str, list[str]] = field(default_factory=dict)
+    #: Per key, digests of the last :data:`HELD` texts this tab held, oldest first: a widget
+    #: state among them may be stale; one that is not was made by the user.
+    held: dict[str, dict[bytes, None]] = field(default_factory=dict)
     #: ``across="devices"``: id of the last delivery whose outbox went to the relay.
     handed_over: str | None = None
     #: ``across="devices"``: bumped when a hand-over to the relay failed, so the browser
@@ -366,6 +379,7 @@ class ChannelState:
         now = time.monotonic() if now is None else now
         changed = changed or {}
         if not self.live:
+            self._remember_drawn(keys, current)
             return edited, restore
         for key in keys:
             if key not in current:
@@ -418,13 +432,36 @@ class ChannelState:
             edited.append(key)
         return edited, restore
 
+    def is_old_state(self, key: str, text: str) -> bool:
+        """Whether ``text`` is a value this tab's ``key`` held recently (or one an applied
+        value replaced): a state its widget may still report before the browser draws the
+        shared value. A value never held cannot be such a leftover: the user made it."""
+        return text in self.superseded.get(key, ()) or _digest(text) in self.held.get(key, {})
+
+    def _remember_drawn(self, keys: Sequence[str], current: Mapping[str, Any]) -> None:
+        """Remember the values bound keys have before the tab is live (the defaults their
+        widgets draw): they are old states once the shared values replace them."""
+        for key in keys:
+            if key in current:
+                try:
+                    self._remember(key, to_json_text(key, current[key]))
+                except Exception:  # noqa: BLE001 - reported when the tab goes live
+                    continue
+
     def _remember(self, key: str, text: str) -> None:
-        """Add ``text`` to the key's recent history (at most :data:`HISTORY` texts)."""
+        """Add ``text`` to the key's recent history (at most :data:`HISTORY` texts) and to
+        the values it held (at most :data:`HELD`)."""
         seen = self.history.setdefault(key, [])
         if text in seen:
             seen.remove(text)
         seen.append(text)
         del seen[:-HISTORY]
+        held = self.held.setdefault(key, {})
+        digest = _digest(text)
+        held.pop(digest, None)
+        held[digest] = None
+        while len(held) > HELD:
+            del held[next(iter(held))]
 
     def _expect_old_states(self, key: str, now: float) -> None:
         """The key's widget is shown again: until the browser draws the shared value, it
@@ -541,6 +578,7 @@ class ChannelState:
             for key in keys:
                 if key in current and key not in self.known:
                     self.known[key] = Known(to_json_text(key, current[key]), None)
+                    self._remember(key, self.known[key].text)
         if applied:
             self.last_update = time.time()
         return outcome

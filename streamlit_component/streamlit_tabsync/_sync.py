@@ -21,6 +21,7 @@ from ._protocol import Delivery
 from ._relay.hub import RelayHub, RelayView, get_hub, user_secret
 from ._state import ChannelState, Conflict
 from ._validate import Validator
+from ._values import to_json_text
 from .errors import TabSyncError, WidgetAlreadyCreatedError
 
 ConflictPolicy = Literal["lww", "reject"]
@@ -575,15 +576,17 @@ def _devices_fragment(host: HostName, key: str, state_key: str, namespace: str) 
     state = session.get(state_key)
     if not isinstance(state, ChannelState) or state.last_args is None:
         st.rerun(scope="app")
-    _keep_drawn_values(state)
+    user_edit = _keep_drawn_values(state)
     delivery = Delivery.parse(delivery_in(host, session.get(key)))
     if delivery is not None:
         state.seen_delivery = delivery.id
     if delivery is not None and delivery.id != state.last_delivery:
         refused = hand_over(hub, namespace, session_id or "", state, delivery)
         if refused or not delivery.quiet or state.has_news_in(delivery):
-            state.server_rerun = True
-            st.rerun(scope="app")
+            user_edit = True
+    if user_edit:
+        state.server_rerun = True
+        st.rerun(scope="app")
     update: dict[str, Any] = {"seen": state.seen_delivery}
     view = hub.view(namespace)
     if view.entries is not None:
@@ -593,24 +596,38 @@ def _devices_fragment(host: HostName, key: str, state_key: str, namespace: str) 
     _poll_if_needed(namespace, state_key)
 
 
-def _keep_drawn_values(state: ChannelState) -> None:
-    """Undoes widget states a fragment-only run brought from the browser for bound keys.
+def _keep_drawn_values(state: ChannelState) -> bool:
+    """Sorts the widget states a fragment-only run brought from the browser for bound keys:
+    undoes the stale ones, keeps a user's edit. Returns True when it kept one (the caller
+    then reruns the app, which publishes it).
 
-    A user's change of a widget sends its own run of the whole script; a run of this
-    fragment alone comes from the component, and the widget states it carries can be older
-    than what the last run of the app drew (the browser had not drawn it yet). Taken as they
-    are, the app run this fragment asks for would see them as edits and publish an old value.
+    A run of this fragment alone comes from the component, and the widget states it carries
+    can be older than what the last run of the app drew (the browser had not drawn it yet):
+    taken as they are, the app run this fragment asks for would see them as edits and publish
+    an old value. But Streamlit sends a user's change of a widget made at the same moment as
+    the component's message in the same batch, as a run of this fragment: undone, that edit
+    would be lost. A stale state is one the tab held (:meth:`ChannelState.is_old_state`); a
+    value it never held can only be the user's, and is kept.
     """
     if state.last_args is None:
-        return
+        return False
     keys = [k for k in state.last_args.get("keys", ()) if k in state.known]
     changed = _compat.widgets_changed(keys)
     session = st.session_state
+    kept = False
     for key in keys:
         if changed.get(key) and key in session and key not in state.local:
+            try:
+                text = to_json_text(key, session[key])
+            except TabSyncError:
+                text = None  # not shareable: the app run reports it
+            if text is not None and not state.is_old_state(key, text):
+                kept = True
+                continue
             ok, drawn = state.known[key].shaped_like(session[key])
             if ok:
                 session[key] = drawn
+    return kept
 
 
 def _poll_if_needed(namespace: str, state_key: str) -> None:

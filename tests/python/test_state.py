@@ -499,3 +499,32 @@ def test_the_render_args_ask_for_presence_only_when_it_is_on():
     assert state.render_args("gis", KEYS, presence=True)["presence"] is True
     assert "presence" not in state.render_args("gis", KEYS, presence=False)
     assert "presence" not in state.render_args("gis", KEYS)
+
+
+# ---- stale widget states versus a user's new value (fragment-only runs, across devices) ----
+
+
+def test_values_the_tab_held_are_old_states_and_a_new_one_is_not():
+    state, _, _ = applied_state()  # zoom 1 -> 2 applied from another tab
+    assert state.is_old_state("zoom", "1")  # what the browser may still report
+    assert state.is_old_state("zoom", "2")
+    assert not state.is_old_state("zoom", "5")  # never held: only the user can have made it
+
+
+def test_a_default_drawn_before_the_tab_went_live_is_an_old_state():
+    state = ChannelState(tab_id="me")
+    # First run, before the shared state is read: the widget draws its default "".
+    state.detect_edits(["note"], {"note": ""})
+    # The shared value arrives when the key is not in session state (sync runs before the
+    # widget is drawn again), so the delivery alone does not see the default.
+    state.take_delivery(delivery(1, {"note": ("kept", "s1")}), ["note"], {}, [])
+    assert state.is_old_state("note", '""')
+    assert not state.is_old_state("note", '"typed"')
+
+
+def test_old_states_are_remembered_far_beyond_the_recent_history():
+    state = live_state({"zoom": 0})
+    for value in range(1, 100):
+        state.detect_edits(["zoom"], {"zoom": value})
+    assert state.is_old_state("zoom", "0")
+    assert not state.is_old_state("zoom", "100")
