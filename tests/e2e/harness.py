@@ -331,7 +331,13 @@ class Tab:
 
     def fill_text(self, label: str, text: str) -> None:
         box = self.front().page.get_by_role("textbox", name=label, exact=True)
+        # A delivery from another tab can redraw the box between `fill`'s select-all and its
+        # insert, leaving the new text after the delivered one. A user would see that and
+        # type again before pressing Enter; so does this.
+        deadline = time.monotonic() + DEADLINE_MS / 1000
         box.fill(text)
+        while box.input_value() != text and time.monotonic() < deadline:
+            box.fill(text)
         box.press("Enter")
 
     def click_checkbox(self, label: str) -> None:
