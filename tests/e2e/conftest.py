@@ -4,9 +4,10 @@
   killed at teardown; ``basic_app`` and ``late_sync_app`` are the test apps in ``apps/``,
   ``dashboard_app`` the example in ``examples/``.
 * ``browser``: one headless Debian Chromium for the session.
-* ``new_context`` / ``profile``: fresh browser contexts (profiles) per test. When a test fails,
-  their teardown prints what each tab showed, its console messages and its ``localStorage``,
-  plus the tail of the server log.
+* ``new_context`` / ``profile``: browser contexts (profiles) for one test, taken from the
+  session's :class:`~.harness.ContextPool` (wiped between tests, HTTP cache kept). When a test
+  fails, their teardown prints what each tab showed, its console messages and its
+  ``localStorage``, plus the tail of the server log.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from .harness import (
     REPO,
     CHROMIUM,
     CHROMIUM_ARGS,
+    ContextPool,
     Profile,
     StreamlitServer,
     start_streamlit,
@@ -36,10 +38,10 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         "alone: run in one process after the tests that run in parallel workers "
-        "(scripts/run-e2e.sh). The across-devices tests: under the load of other workers, a "
-        "keystroke typed as the component posts a delivery is batched by Streamlit with the "
-        "devices fragment's run and undone (a known race, see _sync._keep_drawn_values), "
-        "which made them flaky.",
+        "(scripts/run-e2e.sh). The across-devices tests: under the load of other workers a "
+        "browser can draw a run so late that a stale widget state outlives the grace of "
+        "SUPERSEDED_GRACE_S (the documented limit in _state.py), which their rapid edits "
+        "across two devices met at four workers.",
     )
 
 
@@ -92,16 +94,23 @@ def browser() -> Iterator[Browser]:
         browser.close()
 
 
+@pytest.fixture(scope="session")
+def context_pool(browser: Browser) -> Iterator[ContextPool]:
+    pool = ContextPool(browser)
+    yield pool
+    pool.close()
+
+
 @pytest.fixture
 def new_context(
-    browser: Browser,
+    context_pool: ContextPool,
     request: pytest.FixtureRequest,
 ) -> Iterator[Callable[[], Profile]]:
-    """Factory of fresh browser contexts (separate profiles), closed after the test."""
+    """Factory of wiped browser contexts (separate profiles), given back after the test."""
     profiles: list[Profile] = []
 
     def make() -> Profile:
-        profile = Profile(browser.new_context(), "ABCDEFGH"[len(profiles)])
+        profile = Profile(context_pool.take(), "ABCDEFGH"[len(profiles)])
         profiles.append(profile)
         return profile
 
@@ -115,7 +124,8 @@ def new_context(
                 server = request.getfixturevalue(fixture)
                 print(f"--- server log of {server.app.name} (tail)\n{server.log_tail()}")
     for profile in profiles:
-        profile.context.close()
+        profile.stop_listening()
+        context_pool.give_back(profile.context)
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ def test_dashboard_example_runs_offline_and_shares_its_view(
         if not request.url.startswith((dashboard_app.url + "/", "data:", "blob:")):
             foreign.append(request.url)
 
-    profile.context.on("request", note_foreign)
+    profile.on("request", note_foreign)
     a, b = profile.open_tabs(dashboard_app.url, 2, status=None)
     for tab in (a, b):
         expect(tab.page.get_by_test_id("stCaptionContainer")).to_contain_text("sync live")
