@@ -399,8 +399,8 @@ class ContextPool:
     """Browser contexts handed from test to test, wiped in between.
 
     A new context starts with an empty HTTP cache, so its first tab fetches and compiles
-    Streamlit's whole frontend again: ~1.7 CPU-s more than a tab whose context loaded it
-    before (measured on 2 cores: 5.1 vs 3.4 CPU-s per tab), paid by every test. A context
+    Streamlit's whole frontend again: 6.2-6.3 CPU-s against 2.5 for a tab whose context
+    loaded it before (Chromium and Streamlit server, 2 cores), paid by every test. A context
     given back has what a test could observe wiped: its pages are closed (which releases their
     Web Locks and leaves their broadcast channels), and every origin a test server
     serves (:data:`SERVED_ORIGINS`) has its storage cleared (``localStorage``, IndexedDB,
