@@ -22,8 +22,8 @@ from playwright.sync_api import Browser, sync_playwright
 from .harness import (
     APPS,
     REPO,
-    CHROMIUM,
     CHROMIUM_ARGS,
+    E2E_CHROMIUM,
     ContextPool,
     Profile,
     StreamlitServer,
@@ -88,7 +88,7 @@ def dashboard_app(streamlit_server: Callable[[Path], StreamlitServer]) -> Stream
 def browser() -> Iterator[Browser]:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+            executable_path=E2E_CHROMIUM, args=CHROMIUM_ARGS, headless=True
         )
         yield browser
         browser.close()
