@@ -28,7 +28,7 @@ from .harness import (
     Profile,
     StreamlitServer,
     start_streamlit,
-    stop_server,
+    stop_servers,
 )
 
 _CALL_FAILED = pytest.StashKey[bool]()
@@ -65,8 +65,7 @@ def streamlit_server() -> Iterator[Callable[[Path], StreamlitServer]]:
         return servers[app]
 
     yield get
-    for server in servers.values():
-        stop_server(server.process)
+    stop_servers([server.process for server in servers.values()])
 
 
 @pytest.fixture(scope="session")

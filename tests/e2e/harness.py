@@ -160,15 +160,26 @@ def healthy(url: str) -> bool:
 def stop_server(process: subprocess.Popen[bytes]) -> int | None:
     """End the server and anything it started (it runs in its own process group): SIGTERM,
     SIGKILL after 10 s. Returns its exit code, or ``None`` when it had to be killed."""
-    if process.poll() is not None:
-        return process.returncode
-    os.killpg(process.pid, signal.SIGTERM)
-    try:
-        return process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=10)
-        return None
+    return stop_servers([process])[0]
+
+
+def stop_servers(processes: list[subprocess.Popen[bytes]]) -> list[int | None]:
+    """End several servers as :func:`stop_server` does, all signalled at once: each takes about
+    half a second to shut down, which a suite with a dozen servers would otherwise pay in a row.
+    Returns their exit codes, ``None`` for each that had to be killed."""
+    running = [p for p in processes if p.poll() is None]
+    for process in running:
+        os.killpg(process.pid, signal.SIGTERM)
+    deadline = time.monotonic() + 10
+    killed: set[int] = set()
+    for process in running:
+        try:
+            process.wait(timeout=max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+            killed.add(process.pid)
+    return [None if p.pid in killed else p.returncode for p in processes]
 
 
 def streamlit_command(python: str, app: Path, port: int) -> list[str]:

@@ -26,6 +26,7 @@ from .harness import (
     fill_number,
     start_streamlit,
     stop_server,
+    stop_servers,
 )
 from .relay_helpers import RedisProcess
 
@@ -60,8 +61,7 @@ def two_servers(redis_process: RedisProcess, log_dir: Path) -> Iterator[list[Str
     env = {"TABSYNC_REDIS_URL": redis_process.url}
     servers = [start_streamlit(APP, log_dir, extra_env=env) for _ in range(2)]
     yield servers
-    for server in servers:
-        stop_server(server.process)
+    stop_servers([server.process for server in servers])
 
 
 @pytest.fixture(scope="module")
