@@ -11,7 +11,7 @@ set -eu
 host=$1 python=$2 workers=$3
 shift 3
 run() {
-    TABSYNC_HOST=$host "$python" -m pytest "$@" -q -p no:cacheprovider
+    TABSYNC_HOST=$host "$python" -m pytest "$@" -q -p no:cacheprovider --durations=10
 }
 if [ "$workers" = 0 ]; then
     run "$@"
