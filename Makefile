@@ -139,7 +139,11 @@ test-wheel: setup-python setup-browser build
 # widget's stale value (the documented limit of SUPERSEDED_GRACE_S in _state.py); it failed
 # test_ordering once in five full runs, and, once browser contexts were pooled (v2 layer
 # 439 s -> 332 s), the v1 dashboard test in one run (its two software-rendered maps still
-# "starting" after 20 s). A flaky default would block every landing.
+# "starting" after 20 s). In Chromium's headless shell (half the CPU per tab) the v2 pass took
+# 325 s in 3 workers against 475-586 s in one process, and the v1 pass failed once more:
+# test_api's new tab ran a third time, with nothing applied, where it expects exactly two
+# runs; likely its presence count arrived after the 250 ms a first delivery waits for it
+# (SETTLE_MS, src/bridge/presence.rs). A flaky default would block every landing.
 # 0 (the default) runs everything in one process.
 E2E_WORKERS ?= 0
 
