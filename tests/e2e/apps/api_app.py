@@ -3,7 +3,8 @@
 Binds ``zoom`` (a slider declared with both ``value=`` and ``key=``) and ``title``. Besides the
 ``value:<key>=`` / ``status=`` / ``runs=`` lines the harness reads, every run prints what
 ``sync`` returned, and ``log=`` keeps one entry per run (``<run>:<status>:<applied>:<rejected>``)
-so a test can see what happened in a run that a later run has since replaced on the page.
+so a test can see what happened in a run that a later run has since replaced on the page;
+``presence=`` does the same for ``SyncInfo.peers`` and ``leader`` (``<run>:<peers>:<leader>``).
 """
 
 import streamlit as st
@@ -30,4 +31,7 @@ st.text(f"rejected={info.rejected!r}")
 st.text(f"last_update={info.last_update.isoformat() if info.last_update else None}")
 st.text(f"error={info.error}")
 st.text(f"log={' '.join(log)}")
+presence = st.session_state.setdefault("_presence", [])
+presence.append(f"{runs}:{info.peers}:{info.leader}")
+st.text(f"presence={' '.join(presence)}")
 st.text(f"runs={runs}")
