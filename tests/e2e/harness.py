@@ -263,10 +263,16 @@ def start_streamlit(
 # Tabs
 # --------------------------------------------------------------------------------------------
 
+#: The elements of the run on screen. While a run is in progress, Streamlit marks the elements
+#: of the run before ``data-stale="true"`` until the new run draws them again, and removes
+#: those it did not draw when it ends: an ``st.text`` line that moved (the app drew another
+#: layout) is briefly there twice, the old copy stale. Readers see only the current one.
+CURRENT_TEXT = '[data-testid="stElementContainer"]:not([data-stale="true"]) [data-testid="stText"]'
+
 #: Records each new text of the ``st.text`` line starting with a prefix, as React commits it.
 _RECORD_JS = """(prefix) => {
   const read = () => {
-    for (const el of document.querySelectorAll('[data-testid="stText"]')) {
+    for (const el of document.querySelectorAll('CURRENT_TEXT')) {
       const text = el.textContent.trim();
       if (text.startsWith(prefix)) return text.slice(prefix.length);
     }
@@ -279,7 +285,7 @@ _RECORD_JS = """(prefix) => {
     const list = seen[prefix];
     if (value !== null && value !== list[list.length - 1]) list.push(value);
   }).observe(document.body, {subtree: true, childList: true, characterData: true});
-}"""
+}""".replace("CURRENT_TEXT", CURRENT_TEXT)
 
 
 @dataclass
@@ -293,9 +299,9 @@ class Tab:
     # ---- reading -------------------------------------------------------------------------
 
     def line(self, prefix: str) -> Locator:
-        """The ``st.text`` element whose text starts with ``prefix``."""
+        """The ``st.text`` element of the current run whose text starts with ``prefix``."""
         pattern = re.compile("^" + re.escape(prefix))
-        return self.page.get_by_test_id("stText").filter(has_text=pattern)
+        return self.page.locator(CURRENT_TEXT).filter(has_text=pattern)
 
     def _read(self, prefix: str) -> str:
         return self.line(prefix).inner_text().strip()[len(prefix):]
