@@ -263,11 +263,24 @@ def start_streamlit(
 # Tabs
 # --------------------------------------------------------------------------------------------
 
-#: The elements of the run on screen. While a run is in progress, Streamlit marks the elements
-#: of the run before ``data-stale="true"`` until the new run draws them again, and removes
-#: those it did not draw when it ends: an ``st.text`` line that moved (the app drew another
-#: layout) is briefly there twice, the old copy stale. Readers see only the current one.
+#: The ``st.text`` elements the current run has drawn. While a run is in progress, Streamlit
+#: marks the elements of the run before ``data-stale="true"`` until the new run draws them
+#: again, and removes those it did not draw when it ends: a line that moved (the app drew
+#: another layout) is briefly there twice, the old copy stale.
 CURRENT_TEXT = '[data-testid="stElementContainer"]:not([data-stale="true"]) [data-testid="stText"]'
+
+#: The text of the ``st.text`` line starting with a prefix, read at once: the current run's
+#: copy if it has drawn one, else the previous run's (what the user still sees), else null.
+_READ_JS = """(prefix) => {
+  let previous = null;
+  for (const el of document.querySelectorAll('[data-testid="stText"]')) {
+    const text = el.textContent.trim();
+    if (!text.startsWith(prefix)) continue;
+    if (!el.closest('[data-stale="true"]')) return text;
+    previous ??= text;
+  }
+  return previous;
+}"""
 
 #: Records each new text of the ``st.text`` line starting with a prefix, as React commits it.
 _RECORD_JS = """(prefix) => {
@@ -299,12 +312,21 @@ class Tab:
     # ---- reading -------------------------------------------------------------------------
 
     def line(self, prefix: str) -> Locator:
-        """The ``st.text`` element of the current run whose text starts with ``prefix``."""
+        """The ``st.text`` element of the current run whose text starts with ``prefix``, for
+        waits (``expect``): during a run, it is there once that run has drawn it."""
         pattern = re.compile("^" + re.escape(prefix))
         return self.page.locator(CURRENT_TEXT).filter(has_text=pattern)
 
+    def text(self, prefix: str) -> str:
+        """The whole text of the ``st.text`` line starting with ``prefix``, read at once (see
+        :data:`_READ_JS`): a read in the middle of a run does not wait for the run to draw
+        it, so reads of several lines in a poll loop stay close in time. Waits for the line
+        only when the page has none yet."""
+        found = self.page.evaluate(_READ_JS, prefix)
+        return found if found is not None else self.line(prefix).inner_text().strip()
+
     def _read(self, prefix: str) -> str:
-        return self.line(prefix).inner_text().strip()[len(prefix):]
+        return self.text(prefix)[len(prefix):]
 
     def value(self, key: str) -> str:
         """The repr of ``st.session_state[key]`` at the end of this tab's last run."""
@@ -527,7 +549,7 @@ class Profile:
 
 def text_line(tab: Tab, prefix: str) -> str:
     """The text after ``prefix`` of the app's ``st.text`` line starting with it."""
-    return tab.line(prefix).inner_text().strip()[len(prefix):]
+    return tab.text(prefix)[len(prefix):]
 
 
 def fill_number(tab: Tab, label: str, value: int) -> None:

@@ -82,7 +82,7 @@ def test_a_change_on_one_device_reaches_both_tabs_of_another_through_redis(
 ) -> None:
     (laptop,) = device(new_context, two_servers[0], "u-reach")
     screen = device(new_context, two_servers[1], "u-reach", tabs=2)
-    assert "relay=redis healthy=True wakeup=rerun" in laptop.line("relay=").inner_text()
+    assert "relay=redis healthy=True wakeup=rerun" in laptop.text("relay=")
     fill_number(laptop, "Zoom", 7)
     for tab in screen:
         tab.expect_value("zoom", "7")
@@ -148,7 +148,7 @@ def test_the_embedded_relay_keeps_one_users_devices_in_step_and_others_apart(
     (ann,) = device(new_context, embedded_server, "ann-emb")
     ann_phone = device(new_context, embedded_server, "ann-emb", tabs=2)
     (bob,) = device(new_context, embedded_server, "bob-emb")
-    assert "relay=embedded healthy=True" in ann.line("relay=").inner_text()
+    assert "relay=embedded healthy=True" in ann.text("relay=")
     fill_number(ann, "Zoom", 4)
     for tab in ann_phone:
         tab.expect_value("zoom", "4")
@@ -175,7 +175,7 @@ def test_redis_down_then_back_empty_loses_nothing(
         redis.kill()
         for tab in [laptop, *screen]:
             tab.expect_status("degraded")
-        assert "relay=redis healthy=False" in laptop.line("relay=").inner_text()
+        assert "relay=redis healthy=False" in laptop.text("relay=")
         # Each browser's tabs keep syncing among themselves; nothing raises.
         fill_number(screen[0], "Zoom", 6)
         screen[1].expect_value("zoom", "6")
@@ -260,7 +260,7 @@ def test_reject_lets_exactly_one_of_two_simultaneous_writes_win(
     deadline = time.monotonic() + 30
     while True:
         values = {one.value("zoom"), two.value("zoom")}
-        reports = [t.line("conflicts=").inner_text()[len("conflicts="):] for t in (one, two)]
+        reports = [t.text("conflicts=")[len("conflicts="):] for t in (one, two)]
         if len(values) == 1 and any(reports):
             break
         assert time.monotonic() < deadline, f"no convergence: {values}, {reports}"
@@ -279,7 +279,7 @@ def test_the_polling_fallback_brings_news_to_idle_devices(
     try:
         (ann,) = device(new_context, server, "ann-poll")
         (phone,) = device(new_context, server, "ann-poll")
-        assert "wakeup=poll" in phone.line("relay=").inner_text()
+        assert "wakeup=poll" in phone.text("relay=")
         fill_number(ann, "Zoom", 6)
         phone.expect_value("zoom", "6")
     finally:
