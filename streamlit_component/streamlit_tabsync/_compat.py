@@ -94,6 +94,39 @@ def widgets_changed(keys: Iterable[str]) -> dict[str, bool | None]:
         return {}
 
 
+def widgets_changed_beside(keys: Iterable[str]) -> dict[str, bool]:
+    """Per key, whether the browser changed the state of some *other* widget in this rerun.
+
+    A user's action changes one widget; a stale copy of a key's previous value (the browser
+    had not drawn the run that applied another tab's value) reaches the server together with
+    that action on another widget. Buttons (trigger widgets, a form's submit button among
+    them) are left out, so a set-back submitted alone in a form stays an edit (submitted
+    with another changed field of the form, it is put back once: the price of the rule).
+
+    Fallback: an empty dict (unknown), which leaves the decision to the grace period.
+    """
+    try:
+        from streamlit.runtime.state import get_session_state
+
+        state = get_session_state()._state
+        widgets = state._new_widget_state
+        metadata = widgets.widget_metadata
+        changed = set()
+        for widget_id in list(widgets.keys()):
+            meta = metadata.get(widget_id)
+            if meta is None or "trigger" in meta.value_type:
+                continue
+            try:
+                if state._widget_changed(widget_id):
+                    changed.add(widget_id)
+            except Exception:  # noqa: BLE001 - one unreadable widget state: not counted
+                continue
+        mapper = state._key_id_mapper
+        return {key: bool(changed - {mapper.get_id_from_key(key, None)}) for key in keys}
+    except Exception:  # noqa: BLE001 - private API: degrade, never raise in the script
+        return {}
+
+
 def hide_css(host: str, key: str) -> str:
     """A style rule that makes the component of ``key`` take no space (it keeps running).
 

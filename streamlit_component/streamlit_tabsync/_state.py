@@ -46,16 +46,18 @@ ticked), which must be shared. The browser does not say which it is, so the rule
 
 * a value this tab held before an applied one (*superseded*) is put back when the run
   brings a new delivery (the rerun was requested by the component, not by the user; chains of
-  runs interrupted by deliveries, which may never reach the widget, are all of this kind), or
-  when it comes within :data:`SUPERSEDED_GRACE_S` of the run that applied the value (a user
-  acting on another widget before the browser drew that run);
+  runs interrupted by deliveries, which may never reach the widget, are all of this kind),
+  when the browser changed another widget in the same rerun (a user acting on another widget
+  before the browser drew that run: one action changes one widget, and a deliberate set-back
+  can only be made once the browser drew the applied value, and with it the rest of that
+  run), or when it comes within :data:`SUPERSEDED_GRACE_S` of the run that applied the value
+  (a lone stale report: a rerun with no widget change, a button);
 * otherwise, and always for a value assigned through the Session State API (a "reset"
   button), it is an edit.
 
 The price: setting a widget back within the grace period of seeing the other tab's value is
-put back once; a user-triggered rerun arriving later than that while the browser still has
-not drawn the applied run (a script taking longer than the grace period to reach the widget,
-interrupted by a click) publishes the stale value.
+put back once; a rerun that changes no other value widget (a button click), arriving later
+than that while the browser still has not drawn the applied run, publishes the stale value.
 """
 
 from __future__ import annotations
@@ -64,7 +66,7 @@ import hashlib
 import secrets
 import time
 from dataclasses import dataclass, field
-from typing import Any, Collection, Mapping, Sequence
+from typing import Any, Callable, Collection, Mapping, Sequence
 
 from ._protocol import Delivery, decode_value, render_args
 from ._validate import Validator, check
@@ -328,6 +330,7 @@ class ChannelState:
         news: bool = True,
         returned: bool = False,
         changed: Mapping[str, bool | None] | None = None,
+        beside: Callable[[], Mapping[str, bool]] | None = None,
         confirmed: bool = True,
         now: float | None = None,
     ) -> tuple[list[str], list[Applied]]:
@@ -361,6 +364,11 @@ class ChannelState:
             after the key vanished): until the browser reports a change, their value is a
             leftover or the default their widget drew, never shared. (Elsewhere a run
             interrupted before ``sync`` can hide a real change from this test.)
+        beside
+            Called at most once, when a key's value is a superseded one: per key, whether
+            the browser changed another (non-button) widget in this rerun, which makes the
+            superseded value a stale copy whatever the time. ``None`` or a missing key:
+            unknown (the grace period decides).
         confirmed
             False for a run the server asked for (no widget states from the browser): a
             value equal to the shared one then does not show that the browser draws it, so
@@ -378,6 +386,15 @@ class ChannelState:
         restore: list[Applied] = []
         now = time.monotonic() if now is None else now
         changed = changed or {}
+        others: list[Mapping[str, bool]] = []  # beside(), once asked
+
+        def changed_beside(key: str) -> bool:
+            if beside is None:
+                return False
+            if not others:
+                others.append(beside())
+            return others[0].get(key, False)
+
         if not self.live:
             self._remember_drawn(keys, current)
             return edited, restore
@@ -416,7 +433,9 @@ class ChannelState:
                     self.local[key] = text  # another type on this page: keep it here
                 continue
             elif text in self.superseded.get(key, ()) and (
-                news or now - self.applied_at.get(key, now) < SUPERSEDED_GRACE_S
+                news
+                or now - self.applied_at.get(key, now) < SUPERSEDED_GRACE_S
+                or changed_beside(key)
             ):
                 ok, shaped = known.shaped_like(current[key])
                 restore.append(Applied(key, shaped if ok else current[key]))

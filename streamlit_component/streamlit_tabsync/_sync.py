@@ -360,6 +360,7 @@ def sync(
         # Only settling keys consult it (see ChannelState.detect_edits): skip the probe of
         # Streamlit's widget state on ordinary reruns.
         changed=_compat.widgets_changed(bound) if returned or state.settling else None,
+        beside=lambda: _compat.widgets_changed_beside(bound),
         confirmed=not state.server_rerun,
     )
     state.server_rerun = False

@@ -133,6 +133,37 @@ def test_a_set_back_value_within_the_grace_or_with_news_is_put_back():
     assert edited == [] and [(r.key, r.value) for r in restore] == [("flag", True)]
 
 
+def test_a_set_back_value_reported_with_another_widgets_change_is_put_back_however_late():
+    # The browser had not drawn the applied run when the user moved another widget: the
+    # rerun carries that change and the stale copy together.
+    state = applied_at(100.0)
+    edited, restore = state.detect_edits(
+        ["flag"], {"flag": False}, news=False, now=500.0, beside=lambda: {"flag": True}
+    )
+    assert edited == [] and [(r.key, r.value) for r in restore] == [("flag", True)]
+    # Alone in its rerun, after the grace, the same value is the user's set-back.
+    state = applied_at(100.0)
+    edited, restore = state.detect_edits(
+        ["flag"], {"flag": False}, news=False, now=500.0, beside=lambda: {"flag": False}
+    )
+    assert edited == ["flag"] and restore == []
+
+
+def test_other_widgets_changes_are_only_asked_for_a_superseded_value_and_once():
+    calls = []
+
+    def beside():
+        calls.append(1)
+        return {}
+
+    state, keys, current = applied_state()
+    state.detect_edits(keys, {"zoom": 2, "range": (3, 9)}, news=False, beside=beside)
+    assert calls == []  # the browser shows the shared values: nothing to ask
+    state, keys, current = applied_state()
+    state.detect_edits(keys, current, news=False, now=1e9, beside=beside)
+    assert calls == [1]  # two superseded values, one question
+
+
 def test_putting_a_value_back_restarts_the_grace():
     state = applied_at(100.0)
     state.detect_edits(["flag"], {"flag": False}, news=True, now=200.0)  # put back
