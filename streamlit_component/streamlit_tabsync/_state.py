@@ -56,8 +56,9 @@ ticked), which must be shared. The browser does not say which it is, so the rule
   button), it is an edit.
 
 The price: setting a widget back within the grace period of seeing the other tab's value is
-put back once; a rerun that changes no other value widget (a button click), arriving later
-than that while the browser still has not drawn the applied run, publishes the stale value.
+put back once, and so is one submitted in a form together with another changed field of the
+form; a rerun that changes no other value widget (a button click), arriving later than that
+while the browser still has not drawn the applied run, publishes the stale value.
 """
 
 from __future__ import annotations
