@@ -30,6 +30,15 @@ def widget_keys_this_run() -> Container[str]:
     return keys if hasattr(keys, "__contains__") else ()
 
 
+def _session_state_internals() -> Any:
+    """Streamlit's private ``SessionState`` behind ``st.session_state`` (widget states, the
+    key-to-widget-id map, the change test). Raises whatever a release without it raises:
+    callers catch it and fall back."""
+    from streamlit.runtime.state import get_session_state
+
+    return get_session_state()._state
+
+
 def assigned_by_api(keys: Iterable[str]) -> set[str]:
     """Keys assigned through the Session State API since the last run (callbacks included).
 
@@ -75,11 +84,9 @@ def widgets_changed(keys: Iterable[str]) -> dict[str, bool | None]:
     widget's value is never shared.
     """
     try:
-        from streamlit.runtime.state import get_session_state
-
-        state = get_session_state()._state
+        state = _session_state_internals()
         mapper = state._key_id_mapper
-        new, old = state._new_widget_state, state._old_state
+        new = state._new_widget_state
         out: dict[str, bool | None] = {}
         for key in keys:
             widget_id = mapper.get_id_from_key(key, None)
@@ -106,9 +113,7 @@ def widgets_changed_beside(keys: Iterable[str]) -> dict[str, bool]:
     Fallback: an empty dict (unknown), which leaves the decision to the grace period.
     """
     try:
-        from streamlit.runtime.state import get_session_state
-
-        state = get_session_state()._state
+        state = _session_state_internals()
         widgets = state._new_widget_state
         metadata = widgets.widget_metadata
         changed = set()
@@ -177,8 +182,8 @@ def can_rerun_sessions() -> bool:
     if sid is None:
         return False
     try:
-        from streamlit.runtime.app_session import AppSessionState
         from streamlit.proto.ClientState_pb2 import ClientState  # noqa: F401
+        from streamlit.runtime.app_session import AppSessionState
 
         session = _app_session(sid)
         return (
