@@ -1,8 +1,8 @@
 """Fixtures of the end-to-end tests.
 
 * ``streamlit_server``: one real ``streamlit run`` per app for the whole session, on a free port,
-  killed at teardown; ``basic_app`` and ``late_sync_app`` are the test apps in ``apps/``,
-  ``dashboard_app`` the example in ``examples/``.
+  killed at teardown; ``basic_app``, ``engine_app`` and ``late_sync_app`` are the test apps in
+  ``apps/``, ``dashboard_app`` the example in ``examples/``.
 * ``browser``: one headless Debian Chromium for the session.
 * ``new_context`` / ``profile``: browser contexts (profiles) for one test, taken from the
   session's :class:`~.harness.ContextPool` (wiped between tests, HTTP cache kept). When a test
@@ -21,9 +21,9 @@ from playwright.sync_api import Browser, sync_playwright
 
 from .harness import (
     APPS,
-    REPO,
     CHROMIUM_ARGS,
     E2E_CHROMIUM,
+    REPO,
     ContextPool,
     Profile,
     StreamlitServer,
@@ -46,7 +46,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  # noqa: ARG001
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
     report = yield
     if report.when == "call":
         item.stash[_CALL_FAILED] = report.failed
@@ -71,6 +71,12 @@ def streamlit_server() -> Iterator[Callable[[Path], StreamlitServer]]:
 @pytest.fixture(scope="session")
 def basic_app(streamlit_server: Callable[[Path], StreamlitServer]) -> StreamlitServer:
     return streamlit_server(APPS / "basic.py")
+
+
+@pytest.fixture(scope="session")
+def engine_app(streamlit_server: Callable[[Path], StreamlitServer]) -> StreamlitServer:
+    """The server of ``apps/engine.py`` (variants are chosen with query parameters)."""
+    return streamlit_server(APPS / "engine.py")
 
 
 @pytest.fixture(scope="session")
@@ -118,7 +124,7 @@ def new_context(
         for profile in profiles:
             for tab in profile.tabs:
                 print(tab.diagnostics())
-        for fixture in ("basic_app", "late_sync_app", "dashboard_app"):
+        for fixture in ("basic_app", "engine_app", "late_sync_app", "dashboard_app"):
             if fixture in request.fixturenames:
                 server = request.getfixturevalue(fixture)
                 print(f"--- server log of {server.app.name} (tail)\n{server.log_tail()}")

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
@@ -30,16 +29,9 @@ from .harness import (  # noqa: F401 - shared helpers re-exported for the tests
     text_line,
 )
 
-ENGINE_APP = APPS / "engine.py"
 CHANNEL = "e2e-engine"
 
 T = TypeVar("T")
-
-
-@pytest.fixture(scope="session")
-def engine_app(streamlit_server: Callable[[Path], StreamlitServer]) -> StreamlitServer:
-    """The server of ``apps/engine.py`` (variants are chosen with query parameters)."""
-    return streamlit_server(ENGINE_APP)
 
 
 def storage_key(key: str, channel: str = CHANNEL) -> str:
@@ -148,8 +140,9 @@ def envelope_expr(
     second ahead, so the entry would win if it were accepted).
     """
     head = json.dumps(f'{{"f":{version},"ns":{json.dumps(channel)},"k":{json.dumps(key)},"v":')
-    tail = json.dumps(f',"s":[')
-    return f"{head} + {json.dumps(value_json)} + {tail} + ({wall}) + ',{counter},{json.dumps(tab)}]}}'"
+    tail = json.dumps(',"s":[')
+    stamp_end = f"',{counter},{json.dumps(tab)}]}}'"
+    return f"{head} + {json.dumps(value_json)} + {tail} + ({wall}) + {stamp_end}"
 
 
 def write_entry(page: Page, key: str, value: Any, **kwargs: str) -> int:

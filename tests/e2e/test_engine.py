@@ -8,7 +8,6 @@ import time
 from .faults_helpers import (
     assert_no_errors,
     component_frame,
-    engine_app,  # noqa: F401 - fixture
     entry,
     fill_number,
     js_now,

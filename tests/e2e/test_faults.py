@@ -6,15 +6,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import pytest
-
 from playwright.sync_api import expect
 
 from .faults_helpers import (
     CHANNEL,
     assert_no_errors,
     component_frame,
-    engine_app,  # noqa: F401 - fixture
     entry,
     envelope_expr,
     fill_number,
@@ -29,10 +26,10 @@ from .faults_helpers import (
 from .harness import (
     HOST,
     Profile,
-    component_locator,
     StreamlitServer,
     Tab,
     assert_no_reruns,
+    component_locator,
     in_bridge_frame,
     wait_settled,
 )

@@ -16,7 +16,6 @@ from playwright.sync_api import expect
 
 from .faults_helpers import (
     assert_no_errors,
-    engine_app,  # noqa: F401 - fixture
     entry,
     fill_number,
     open_tab,
