@@ -63,7 +63,7 @@ def now(page: Page) -> float:
     return page.evaluate("performance.timeOrigin + performance.now()")
 
 
-def open_page(context, url: str) -> Page:  # noqa: ANN001
+def open_page(context, url: str) -> Page:
     page = context.new_page()
     page.goto(url)
     page.get_by_role("spinbutton", name="Zoom").wait_for(timeout=60_000)
@@ -146,7 +146,9 @@ def main() -> None:
             "samples": SAMPLES,
             "cross_tab_ms_p50": med(tab_lat),
             "cross_device_ms_p50": med(dev_lat),
-            "cross_device_over_cross_tab": round(statistics.median(dev_lat) / statistics.median(tab_lat), 2),
+            "cross_device_over_cross_tab": round(
+                statistics.median(dev_lat) / statistics.median(tab_lat), 2
+            ),
             "fanout_sessions": FANOUT,
             "fanout_rounds": FANOUT_ROUNDS,
             "fanout_all_ms_p50": med(rounds),

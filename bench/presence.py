@@ -64,7 +64,7 @@ def now(page: Page) -> float:
     return page.evaluate("performance.timeOrigin + performance.now()")
 
 
-def until(probe, what: str, deadline_s: float = 30.0):  # noqa: ANN001, ANN201
+def until(probe, what: str, deadline_s: float = 30.0):
     end = time.monotonic() + deadline_s
     while time.monotonic() < end:
         value = probe()
@@ -82,7 +82,8 @@ def open_tab(context: BrowserContext, url: str) -> Page:
 
 
 def seen_at(page: Page, line: str, deadline_s: float = 30.0) -> float:
-    return until(lambda: page.evaluate(f"window.__seen[{json.dumps(line)}] || null"), line, deadline_s)
+    seen = f"window.__seen[{json.dumps(line)}] || null"
+    return until(lambda: page.evaluate(seen), line, deadline_s)
 
 
 def settled(pages: list[Page], quiet_s: float = 1.5) -> list[int]:
@@ -98,7 +99,8 @@ def settled(pages: list[Page], quiet_s: float = 1.5) -> list[int]:
 
 
 def url(base: str, **params: str) -> str:
-    query = "&".join(f"{k}={v}" for k, v in {"channel": f"b-{uuid.uuid4().hex[:10]}", **params}.items())
+    params = {"channel": f"b-{uuid.uuid4().hex[:10]}", **params}
+    query = "&".join(f"{k}={v}" for k, v in params.items())
     return f"{base.rstrip('/')}/?{query}"
 
 
@@ -159,7 +161,7 @@ def main() -> None:
             browser.close()
     finally:
         stop_server(server.process)
-    idle_reruns = [after - before_ for after, before_ in zip(idle_after, idle_before)]
+    idle_reruns = [after - before_ for after, before_ in zip(idle_after, idle_before, strict=True)]
     results = {
         "samples": SAMPLES,
         "propagation_ms_p50": p(propagation, 0.5),
@@ -172,7 +174,9 @@ def main() -> None:
         "reruns_of_an_open_tab_when_one_leaves": on_leave[0] - on_join[0],
         "reruns_of_a_presence_off_tab_over_join_and_leave": on_leave[1] - before[1],
         "idle_s": IDLE_S,
-        "idle_reruns_per_hour_presence_on": round(max(idle_reruns[0], idle_reruns[2]) * 3600 / IDLE_S),
+        "idle_reruns_per_hour_presence_on": round(
+            max(idle_reruns[0], idle_reruns[2]) * 3600 / IDLE_S
+        ),
         "idle_reruns_per_hour_presence_off": round(idle_reruns[1] * 3600 / IDLE_S),
     }
     (REPO / "bench" / "presence.json").write_text(json.dumps(results, indent=1) + "\n")

@@ -63,9 +63,10 @@ import platform
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from playwright.sync_api import BrowserContext, Frame, Page, sync_playwright
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
@@ -204,7 +205,8 @@ INIT_JS = r"""
           if (shows(want)) { obs.disconnect(); clearTimeout(timer); resolve(now()); }
         });
         const timer = setTimeout(() => { obs.disconnect(); resolve(null); }, deadlineMs);
-        obs.observe(document.documentElement, {subtree: true, childList: true, characterData: true});
+        obs.observe(document.documentElement,
+                    {subtree: true, childList: true, characterData: true});
       });
     };
   }
@@ -329,7 +331,8 @@ SEEN_JS = r"""
       if (!(text in seen)) seen[text] = performance.now();
     }
   };
-  new MutationObserver(scan).observe(document, {subtree: true, childList: true, characterData: true});
+  new MutationObserver(scan).observe(document,
+                                    {subtree: true, childList: true, characterData: true});
 })();
 """
 
@@ -921,7 +924,7 @@ class BridgeRun:
         )
         self.prefix = f"tabsync:v1:{CHANNEL}:"
         self.series: dict[str, list[float]] = {
-            k: [] for k in self.kinds + ["component_same_writes"]
+            k: [] for k in [*self.kinds, "component_same_writes"]
         }
         self.writes: dict[int, tuple[float, float]] = {}
         self.iframe_first = 0
@@ -1164,7 +1167,9 @@ class E2ERun:
         t_render = self.frame_a.evaluate(RENDER_TIME_JS, ["val", v])
         t_post = b.evaluate(POST_TIME_JS, v)
         # -- bare rerun: A's unsynced number_input "Local" -> A shows it ------------------
-        a.evaluate("([w, d]) => window.__bench.arm('local', w, d)", [f"value:local={v}", DEADLINE_MS])
+        a.evaluate(
+            "([w, d]) => window.__bench.arm('local', w, d)", [f"value:local={v}", DEADLINE_MS]
+        )
         self.local_box.fill(str(v))
         a.evaluate("() => { window.__bench.armEnter = true; window.__bench.t0 = null; }")
         self.local_box.press("Enter")
@@ -1463,18 +1468,26 @@ def print_table(r: dict[str, Any]) -> None:
     print("  bridge (storage write in another tab -> hand-on)")
     row("  component: write -> hand-on in B", lambda x: x["bridge_latency_ms"])
     row("  baseline: plain listener, same frame/page", lambda x: x["bridge_baseline_ms"])
-    row("  baseline: plain listener, own iframe", lambda x: x.get("bridge_baseline_separate_iframe_ms"))
+    row(
+        "  baseline: plain listener, own iframe",
+        lambda x: x.get("bridge_baseline_separate_iframe_ms"),
+    )
     row("  component: event -> hand-on (own work)",
         lambda x: x["bridge_latency_ms"]["breakdown"]["storage_event_to_hand_on_in_bridge_frame"])
     print("  end to end")
     row("  change in A -> B's DOM", lambda x: x["e2e_latency_ms"])
     row("  writer A's own rerun (same changes)", lambda x: x["e2e_writer_rerun_ms"])
     for part, label in (("a_change_to_render_message", "    change -> render msg to A's component"),
-                        ("render_message_to_storage_write", "    render msg -> A's component writes"),
+                        (
+                            "render_message_to_storage_write",
+                            "    render msg -> A's component writes",
+                        ),
                         ("storage_write_to_b_post", "    A's write -> B's component hands on"),
                         ("b_post_to_b_dom", "    B's hand-on -> B's DOM (B's rerun)")):
         line(label + " (p50)",
-             lambda x, p=part: f"{x['e2e_latency_ms']['breakdown_p50_ms'].get(p, float('nan')):.1f}")
+             lambda x, p=part: (
+                 f"{x['e2e_latency_ms']['breakdown_p50_ms'].get(p, float('nan')):.1f}"
+             ))
     row("  baseline: bare rerun of A", lambda x: x["rerun_baseline_ms"])
     print()
     print(f"  {'ratios and goals':<44}" + "".join(f"{h:>18}" for h in hosts))
@@ -1522,7 +1535,10 @@ def print_table(r: dict[str, Any]) -> None:
     line("burst: writes in s",
          lambda x: f"{x['burst']['writes']} in {x['burst']['seconds']:.2f}")
     line("  B's reruns (bound 2 + T/100)",
-         lambda x: f"{x['burst']['receiver_reruns']} ({x['burst']['readme_bound_2_plus_T_over_100']})")
+         lambda x: (
+             f"{x['burst']['receiver_reruns']} "
+             f"({x['burst']['readme_bound_2_plus_T_over_100']})"
+         ))
     line("  deliveries; final value ok",
          lambda x: f"{x['burst']['receiver_deliveries']}; {x['burst']['final_value_ok']}")
     line("wasm memory at start (B)", lambda x: f"{x['wasm_memory_bytes']['at_start']}")

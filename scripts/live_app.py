@@ -20,7 +20,7 @@ from playwright.sync_api import Browser, Playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.e2e.harness import (  # noqa: E402
+from tests.e2e.harness import (
     CHROMIUM,
     CHROMIUM_ARGS,
     StreamlitServer,

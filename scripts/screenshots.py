@@ -93,7 +93,7 @@ def compose(left: bytes, right: bytes, captions: tuple[str, str]) -> Image.Image
     canvas = Image.new("RGB", (2 * width + SEPARATOR_W, CAPTION_H + height), BACKGROUND)
     draw = ImageDraw.Draw(canvas)
     font = ImageFont.load_default(size=20)  # bundled with Pillow: same glyphs everywhere
-    for index, (shot, caption) in enumerate(zip(shots, captions)):
+    for index, (shot, caption) in enumerate(zip(shots, captions, strict=True)):
         x = index * (width + SEPARATOR_W)
         canvas.paste(shot, (x, CAPTION_H))
         draw.text((x + width // 2, CAPTION_H // 2), caption, fill=INK, font=font, anchor="mm")
@@ -175,7 +175,8 @@ def main(out: Path) -> None:
         print(f"    {gif}: {animation.tell() / 1000:.1f} kB")
     else:
         gif.unlink(missing_ok=True)
-        print(f"    no animation: {animation.tell() / 1000:.1f} kB > {MAX_ANIMATION_BYTES / 1000:.0f} kB")
+        size_kb, limit_kb = animation.tell() / 1000, MAX_ANIMATION_BYTES / 1000
+        print(f"    no animation: {size_kb:.1f} kB > {limit_kb:.0f} kB")
     print(
         f"    tab 2 showed zoom {ZOOM_AFTER} {arrived * 1000:.0f} ms after tab 1's edit; "
         f"{time.monotonic() - started:.1f} s in all"

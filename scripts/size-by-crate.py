@@ -27,7 +27,9 @@ def crate_of(name: str) -> str:
 
 def main(path: str) -> None:
     sizes: collections.Counter[str] = collections.Counter()
-    for row in csv.DictReader(open(path, encoding="utf-8")):
+    with open(path, encoding="utf-8") as table:
+        rows = list(csv.DictReader(table))
+    for row in rows:
         if "subsection" in row["Name"]:
             continue
         sizes[crate_of(row["Name"])] += int(row["ShallowSize"])

@@ -13,9 +13,9 @@ Release mode (the default) serves the frontend built into this package; ``TABSYN
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, Callable, Literal
+from typing import Any, Literal
 
 from .errors import FrontendNotBuiltError, TabSyncError
 

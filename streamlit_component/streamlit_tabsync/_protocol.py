@@ -16,8 +16,9 @@ writer's digits, which a JS number could not carry.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 #: Version of the messages; the module refuses render args of another version and says so.
 PROTOCOL_VERSION = 2

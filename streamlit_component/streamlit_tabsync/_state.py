@@ -66,8 +66,9 @@ from __future__ import annotations
 import hashlib
 import secrets
 import time
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Collection, Mapping, Sequence
+from typing import Any
 
 from ._protocol import Delivery, decode_value, render_args
 from ._validate import Validator, check
@@ -583,9 +584,13 @@ class ChannelState:
                 continue
             self.known[key] = Known(text, entry.stamp)
             self.local.pop(key, None)
-            if key in current and known is not None and known.text == text:
-                if to_json_text(key, current[key]) == text:
-                    continue  # same value under a newer stamp: nothing to assign
+            if (
+                key in current
+                and known is not None
+                and known.text == text
+                and to_json_text(key, current[key]) == text
+            ):
+                continue  # same value under a newer stamp: nothing to assign
             if key in current:
                 replaced = to_json_text(key, current[key])
                 self.superseded.setdefault(key, set()).add(replaced)

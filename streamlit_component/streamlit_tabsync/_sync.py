@@ -10,7 +10,7 @@ import re
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 import streamlit as st
@@ -129,7 +129,9 @@ def _default_channel() -> str:
     return "app-" + hashlib.sha256(path.encode("utf-8")).hexdigest()[:12]
 
 
-def _check_keys(keys: Sequence[str] | Mapping[str, Validator | None]) -> dict[str, Validator | None]:
+def _check_keys(
+    keys: Sequence[str] | Mapping[str, Validator | None],
+) -> dict[str, Validator | None]:
     """The bound keys with their validators (``None``: the default type check)."""
     if isinstance(keys, Mapping):
         pairs = list(keys.items())
@@ -182,7 +184,7 @@ def _user_id(user: Any) -> str | None:
 def _scoped(namespace: str, user_id: str) -> str:
     """The namespace of ``user_id`` within ``namespace``: only a digest of the id is stored
     (an HMAC keyed with ``TABSYNC_SECRET`` when it is set, so a digest confirms no guess)."""
-    message = f"{namespace}\0{user_id}".encode("utf-8")
+    message = f"{namespace}\0{user_id}".encode()
     secret = user_secret()
     if secret:
         digest = hmac.new(secret.encode("utf-8"), message, hashlib.sha256).hexdigest()
@@ -415,7 +417,7 @@ def sync(
         applied=tuple(item.key for item in outcome.applied),
         rejected={item.key: item.reason for item in outcome.rejected},
         conflicts=tuple(outcome.conflicts),
-        last_update=datetime.fromtimestamp(last, tz=timezone.utc) if last else None,
+        last_update=datetime.fromtimestamp(last, tz=UTC) if last else None,
         error=error,
         ignored=state.ignored,
         restored=tuple(dict.fromkeys(item.key for item in restored)),
@@ -524,7 +526,7 @@ def hand_over(
                     outcome.current.key, item.edit_id, item.entry, outcome.current.text
                 )
             if item.edit_id not in state.relay_refused:
-                state.relay_refused = (state.relay_refused + [item.edit_id])[-16:]
+                state.relay_refused = [*state.relay_refused, item.edit_id][-16:]
             refused = True
     return refused
 

@@ -7,12 +7,13 @@ check: a type (``int``, ``str``, ...), a pydantic model class, or a callable ret
 
 from __future__ import annotations
 
-from typing import Any, Callable, Union
+from collections.abc import Callable
+from typing import Any
 
 from ._values import coerce_like
 
 #: What may check a key's values: a type, a pydantic model class, or a predicate.
-Validator = Union[type, Callable[[Any], bool]]
+Validator = type | Callable[[Any], bool]
 
 
 def _is_pydantic_model(validator: Any) -> bool:

@@ -163,7 +163,9 @@ def coerce_like(remote: Any, current: Any) -> tuple[bool, Any]:
         return True, remote
     for kind in (dt.datetime, dt.date, dt.time):
         if isinstance(current, kind):
-            if isinstance(remote, kind) and (kind is not dt.date or not isinstance(remote, dt.datetime)):
+            # A datetime is a date subclass, yet not a value a date widget takes.
+            is_datetime_for_date = kind is dt.date and isinstance(remote, dt.datetime)
+            if isinstance(remote, kind) and not is_datetime_for_date:
                 return True, remote
             return False, f"expected a {kind.__name__}"
     if isinstance(current, bool):
@@ -187,7 +189,7 @@ def coerce_like(remote: Any, current: Any) -> tuple[bool, Any]:
         # Keep the element kinds of a numeric range, e.g. a float range slider's (2.0, 8.0).
         if isinstance(current, tuple) and len(current) == len(items):
             shaped = []
-            for mine, theirs in zip(current, items):
+            for mine, theirs in zip(current, items, strict=True):
                 ok, value = coerce_like(theirs, mine)
                 if not ok:
                     return False, f"tuple item: {value}"

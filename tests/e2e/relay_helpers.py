@@ -62,7 +62,7 @@ class RedisProcess:
             self.process.wait(timeout=10)
         self.process = None
 
-    def client(self):  # noqa: ANN201 - redis is an optional dependency
+    def client(self):  # unannotated: redis is an optional dependency
         import redis
 
         return redis.Redis.from_url(self.url, decode_responses=True)

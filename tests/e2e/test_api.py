@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -153,7 +153,7 @@ def test_user_scoped_state_never_crosses_users_and_never_stores_their_ids(
     alice1, alice2 = profile.open_tabs(f"{server.url}/?user=alice", 2)
     bob1, bob2 = profile.open_tabs(f"{server.url}/?user=bob", 2)
     everyone = [alice1, alice2, bob1, bob2]
-    for tab, user in zip(everyone, ("alice", "alice", "bob", "bob")):
+    for tab, user in zip(everyone, ("alice", "alice", "bob", "bob"), strict=True):
         expect(tab.line("user=")).to_have_text(f"user={user}")
     wait_settled(everyone)
 
@@ -414,11 +414,11 @@ def test_applied_lists_the_key_in_the_run_that_applied_it_and_last_update_is_set
     for tab in (a, b):
         expect(tab.line("last_update=")).to_have_text("last_update=None")
 
-    before = datetime.now(timezone.utc)
+    before = datetime.now(UTC)
     a.press_slider("Zoom", "ArrowRight")  # one edit: 3 -> 4
     b.expect_value("zoom", "4")
     wait_settled([a, b])
-    after = datetime.now(timezone.utc)
+    after = datetime.now(UTC)
 
     print(f"B log: {text_line(b, 'log=')}")
     applied_runs = [n for n, _, applied, _ in _log(b) if "zoom" in applied.split("+")]

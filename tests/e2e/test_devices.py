@@ -188,7 +188,7 @@ def test_redis_down_then_back_empty_loses_nothing(
             tab.expect_status("live")
             tab.expect_value("zoom", "6")
             tab.expect_value("note", "'offline'")
-        assert redis.client().hlen("tabsync:{%s}:entries" % _scope_of(laptop)) == 2
+        assert redis.client().hlen(_entries_key(laptop)) == 2
     finally:
         for server in servers:
             stop_server(server.process)
@@ -217,6 +217,11 @@ def _scope_of(tab: Tab) -> str:
     return keys[0].split(":")[2]
 
 
+def _entries_key(tab: Tab) -> str:
+    """The Redis hash holding the entries of the tab's scope (the relay's key layout)."""
+    return "tabsync:{" + _scope_of(tab) + "}:entries"
+
+
 def test_values_expire_on_the_relay_with_their_ttl(
     two_servers: list[StreamlitServer],
     redis_process: RedisProcess,
@@ -226,7 +231,7 @@ def test_values_expire_on_the_relay_with_their_ttl(
     (screen,) = device(new_context, two_servers[1], "u-ttl", query="&ttl=2")
     fill_number(laptop, "Zoom", 7)
     screen.expect_value("zoom", "7")
-    key = "tabsync:{%s}:entries" % _scope_of(laptop)
+    key = _entries_key(laptop)
     client = redis_process.client()
     assert 0 < client.pttl(key) <= 2000, "the Redis key expires with the value"
     deadline = time.monotonic() + 20
@@ -247,7 +252,7 @@ def test_reject_lets_exactly_one_of_two_simultaneous_writes_win(
     boxes = [t.front().page.get_by_role("spinbutton", name="Zoom", exact=True) for t in (one, two)]
     # Both typed first, then both submitted at one agreed instant (each page's clock is the
     # wall clock): neither can have the other's news yet.
-    for box, value in zip(boxes, ("31", "32")):
+    for box, value in zip(boxes, ("31", "32"), strict=True):
         box.fill(value)
     at = time.time() * 1000 + 400
     for box in boxes:

@@ -30,7 +30,7 @@ def test_no_tab_reruns_by_itself_once_a_change_has_settled(
     after = wait_settled(tabs)
     assert_no_reruns(tabs)
 
-    for tab, n0, n1 in zip(tabs, before, after):
+    for tab, n0, n1 in zip(tabs, before, after, strict=True):
         assert n1 - n0 <= MAX_RUNS_PER_CHANGE * changes, (
             f"tab {tab.name} ran {n1 - n0} times for {changes} changes"
         )

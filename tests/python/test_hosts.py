@@ -26,7 +26,7 @@ def test_tabsync_host_v2_works_where_streamlit_has_it_and_says_why_not_elsewhere
     if _has_v2():
         assert chosen_host() == "v2"
     else:
-        with pytest.raises(TabSyncError, match="1.51"):
+        with pytest.raises(TabSyncError, match=r"1\.51"):
             chosen_host()
 
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 import json
 import sys
 import threading
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from conftest import RedisServer, free_port, wait_for
@@ -217,7 +218,13 @@ def test_exactly_one_of_two_simultaneous_compare_and_sets_wins(relay: Relay) -> 
         outcomes: list[PutOutcome | None] = [None, None]
         gate = threading.Barrier(2)
 
-        def write(i: int, base_stamp: Any = base.stamp) -> None:
+        def write(
+            i: int,
+            base_stamp: Any = base.stamp,
+            gate: threading.Barrier = gate,
+            outcomes: list[PutOutcome | None] = outcomes,
+            contenders: list[RelayEntry] = contenders,
+        ) -> None:
             gate.wait()
             outcomes[i] = relay.put(SCOPE, contenders[i], compare=True, base=base_stamp)
 

@@ -191,7 +191,14 @@ def test_wrong_typed_values_are_rejected_with_a_reason_and_not_applied():
 
 def test_malformed_deliveries_are_ignored():
     state = live_state({"zoom": 1})
-    for junk in [None, 3, "x", {"id": 5}, {"id": "z", "values": [1]}, {"id": "y", "values": {"zoom": 5}}]:
+    for junk in [
+        None,
+        3,
+        "x",
+        {"id": 5},
+        {"id": "z", "values": [1]},
+        {"id": "y", "values": {"zoom": 5}},
+    ]:
         out = state.take_delivery(junk, KEYS, {"zoom": 1}, [])
         assert (out.applied, out.rejected, out.conflicts) == ([], [], [])
 
@@ -209,7 +216,8 @@ def test_a_delivery_for_another_namespace_is_ignored():
 def test_dates_times_and_datetimes_travel_tagged_and_come_back_typed():
     import datetime as dt
 
-    state = live_state({"day": dt.date(2026, 1, 1), "span": (dt.date(2026, 1, 1), dt.date(2026, 1, 2))})
+    day, next_day = dt.date(2026, 1, 1), dt.date(2026, 1, 2)
+    state = live_state({"day": day, "span": (day, next_day)})
     keys = ["day", "span", "at", "when"]
     current = {
         "day": dt.date(2026, 1, 1),

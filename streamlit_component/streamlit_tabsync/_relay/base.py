@@ -18,8 +18,9 @@ import json
 import logging
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 #: A stamp: ``(wall ms, counter, tab id)``; see :func:`stamp_order`.
 Stamp = tuple[int, int, str]
@@ -338,5 +339,5 @@ def call_quietly(callback: Callable[..., Any], *args: Any) -> None:
     """Call a listener; log what it raises (a listener's failure must not fail a put)."""
     try:
         callback(*args)
-    except Exception:  # noqa: BLE001
+    except Exception:
         log.exception("streamlit-tabsync: a relay listener raised")

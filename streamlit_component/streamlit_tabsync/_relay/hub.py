@@ -249,7 +249,7 @@ def get_hub() -> RelayHub:
             rerun = _compat.rerun_session
             if os.environ.get("TABSYNC_WAKEUP") == "poll":
                 # The public fallback only: sessions poll for news (see sync's wakeup).
-                def rerun(session_id: str, fragment_id: str | None) -> bool:  # noqa: ARG001
+                def rerun(session_id: str, fragment_id: str | None) -> bool:
                     return True
 
             _hub = RelayHub(

@@ -15,6 +15,7 @@ otherwise they expire at the greatest ``x`` stored since they were created.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import threading
 import time
@@ -252,10 +253,9 @@ class RedisRelay(Relay):
         if thread is not None and thread is not threading.current_thread():
             thread.join(timeout=_POLL_S + 3.0)
         for client in (self._client, self._news_client):
-            try:
+            # Closing a broken connection may fail; fine.
+            with contextlib.suppress(Exception):
                 client.close()
-            except Exception:  # noqa: BLE001 - closing a broken connection may fail; fine
-                pass
 
     # -- entries ----------------------------------------------------------------------------
 
@@ -400,7 +400,5 @@ def _where(kwargs: dict[str, Any]) -> str:
 def _close_quietly(pubsub: Any) -> None:
     if pubsub is None:
         return
-    try:
+    with contextlib.suppress(Exception):  # its connection is already broken
         pubsub.close()
-    except Exception:  # noqa: BLE001 - its connection is already broken
-        pass
