@@ -83,11 +83,13 @@ test: setup build lint test-rust test-wasm test-python test-floor test-wheel tes
 test-fast: setup build lint test-rust test-wasm test-python test-floor test-wheel
 	@echo "==> fast test layers passed (end-to-end tests not run: make test)"
 
-lint: setup-rust
+lint: setup-rust setup-python
 	@echo "==> cargo fmt --check, clippy (wasm32 and native)"
 	cargo fmt --check
 	cargo clippy --target $(WASM_TARGET) --all-targets -- -D warnings
 	cargo clippy --all-targets -- -D warnings
+	@echo "==> ruff check (Python: package, tests, bench, scripts, examples; rules in ruff.toml)"
+	$(VENV)/bin/ruff check .
 
 test-rust: setup-rust
 	@echo "==> Rust native tests (pure core, property tests)"
