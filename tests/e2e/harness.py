@@ -269,27 +269,34 @@ def start_streamlit(
 #: another layout) is briefly there twice, the old copy stale.
 CURRENT_TEXT = '[data-testid="stElementContainer"]:not([data-stale="true"]) [data-testid="stText"]'
 
-#: The text of the ``st.text`` line starting with a prefix, read at once: the current run's
-#: copy if it has drawn one, else the previous run's (what the user still sees), else null.
-_READ_JS = """(prefix) => {
+#: Page-side finder shared by the readers below: the text of the ``st.text`` line starting with
+#: a prefix that the current run has drawn, else (if ``previousRunToo``) the copy of the run
+#: before (what the user still sees while a run is in progress), else null. An element is the
+#: current run's when no ancestor is marked stale, as :data:`CURRENT_TEXT` says.
+_FIND_LINE_JS = """const findLine = (prefix, previousRunToo) => {
   let previous = null;
   for (const el of document.querySelectorAll('[data-testid="stText"]')) {
     const text = el.textContent.trim();
     if (!text.startsWith(prefix)) continue;
     if (!el.closest('[data-stale="true"]')) return text;
-    previous ??= text;
+    if (previousRunToo) previous ??= text;
   }
   return previous;
-}"""
+};"""
 
-#: Records each new text of the ``st.text`` line starting with a prefix, as React commits it.
-_RECORD_JS = """(prefix) => {
+#: The text of the ``st.text`` line starting with a prefix, read at once: the current run's
+#: copy if it has drawn one, else the previous run's, else null.
+_READ_JS = "(prefix) => { " + _FIND_LINE_JS + " return findLine(prefix, true); }"
+
+#: Records each new text of the current run's ``st.text`` line starting with a prefix, as
+#: React commits it.
+_RECORD_JS = (
+    "(prefix) => { "
+    + _FIND_LINE_JS
+    + """
   const read = () => {
-    for (const el of document.querySelectorAll('CURRENT_TEXT')) {
-      const text = el.textContent.trim();
-      if (text.startsWith(prefix)) return text.slice(prefix.length);
-    }
-    return null;
+    const text = findLine(prefix, false);
+    return text === null ? null : text.slice(prefix.length);
   };
   const seen = (window.__tabsyncSeen ??= {});
   seen[prefix] = [read()];
@@ -298,7 +305,8 @@ _RECORD_JS = """(prefix) => {
     const list = seen[prefix];
     if (value !== null && value !== list[list.length - 1]) list.push(value);
   }).observe(document.body, {subtree: true, childList: true, characterData: true});
-}""".replace("CURRENT_TEXT", CURRENT_TEXT)
+}"""
+)
 
 
 @dataclass
