@@ -133,22 +133,17 @@ test-wheel: setup-python setup-browser build
 	@echo "==> wheel: build it, install it into a clean virtual environment, check its files, run an app from it in two browser tabs"
 	@scripts/check-wheel.sh $(PY)
 
-# E2E_WORKERS=3 runs the end-to-end layer in 3 pytest-xdist workers (scripts/run-e2e.sh), each
-# with its own browser, Streamlit servers and redis-server on free ports, then the tests marked
-# `alone` (across devices) in one process: 1119 s -> 794 s for the layer on 2 cores (1.41x),
-# which it keeps 96 % busy (each tab opened costs ~2.3 CPU-s). Not the default: under that
-# load a browser can take over 1.5 s to draw a run, and a click in that window shares the
-# widget's stale value (the documented limit of SUPERSEDED_GRACE_S in _state.py); it failed
-# test_ordering once in five full runs, and, once browser contexts were pooled (v2 layer
-# 439 s -> 332 s), the v1 dashboard test in one run (its two software-rendered maps still
-# "starting" after 20 s). In Chromium's headless shell (half the CPU per tab) the v2 pass took
-# 325 s in 3 workers against 475-586 s in one process, and the v1 pass failed once more:
-# test_api's new tab ran a third time, with nothing applied, where it expects exactly two
-# runs; likely its presence count arrived after the 250 ms a first delivery waits for it
-# (SETTLE_MS, src/bridge/presence.rs); the test now drops such a presence-only run and
-# shows the presence log when it fails. A flaky default would block every landing.
-# 0 (the default) runs everything in one process.
-E2E_WORKERS ?= 0
+# The end-to-end layer runs in E2E_WORKERS pytest-xdist workers (scripts/run-e2e.sh), each with
+# its own browser, Streamlit servers and redis-server on free ports, then the tests marked
+# `alone` (across devices) in one process. In one process the layer leaves about half of 2
+# cores idle (each test mostly waits for reruns); 3 workers fill them. Same machine and
+# session: the layer took 729-886 s in four three-worker runs and 1148 s in a fifth at a
+# noisier time (12 % CPU steal), against 1248 s in one process.
+# Earlier three-worker runs exposed five load-only failures, each fixed (the harness: 650d852,
+# 2ae0f85, eb155bd, 3512643; the product: 82ddd93); 3 became the default after five
+# whole-layer runs in a row were green.
+# E2E_WORKERS=0 runs everything in one process (to debug one test).
+E2E_WORKERS ?= 3
 
 # The whole suite once per Streamlit host (v2: the component module in the page; v1: the
 # component iframe), both on the newest Streamlit.
