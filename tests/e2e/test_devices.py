@@ -16,6 +16,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from streamlit_tabsync._relay.redis_relay import entries_key
+
 from .harness import (
     APPS,
     HOST,
@@ -188,7 +190,7 @@ def test_redis_down_then_back_empty_loses_nothing(
             tab.expect_status("live")
             tab.expect_value("zoom", "6")
             tab.expect_value("note", "'offline'")
-        assert redis.client().hlen(_entries_key(laptop)) == 2
+        assert redis.client().hlen(entries_key(_scope_of(laptop))) == 2
     finally:
         for server in servers:
             stop_server(server.process)
@@ -217,11 +219,6 @@ def _scope_of(tab: Tab) -> str:
     return keys[0].split(":")[2]
 
 
-def _entries_key(tab: Tab) -> str:
-    """The Redis hash holding the entries of the tab's scope (the relay's key layout)."""
-    return "tabsync:{" + _scope_of(tab) + "}:entries"
-
-
 def test_values_expire_on_the_relay_with_their_ttl(
     two_servers: list[StreamlitServer],
     redis_process: RedisProcess,
@@ -231,7 +228,7 @@ def test_values_expire_on_the_relay_with_their_ttl(
     (screen,) = device(new_context, two_servers[1], "u-ttl", query="&ttl=2")
     fill_number(laptop, "Zoom", 7)
     screen.expect_value("zoom", "7")
-    key = _entries_key(laptop)
+    key = entries_key(_scope_of(laptop))
     client = redis_process.client()
     assert 0 < client.pttl(key) <= 2000, "the Redis key expires with the value"
     deadline = time.monotonic() + 20
