@@ -24,7 +24,12 @@ from streamlit_tabsync._relay import (
     RelayEntryError,
     RelayUnavailable,
 )
-from streamlit_tabsync._relay.base import now_ms
+from streamlit_tabsync._relay.base import (
+    MAX_AHEAD_MS,
+    MAX_SCOPE_BYTES,
+    MAX_SCOPE_ENTRIES,
+    now_ms,
+)
 from streamlit_tabsync._relay.redis_relay import entries_key, stamps_key
 
 T0 = 1_764_110_000_000
@@ -184,6 +189,45 @@ def test_an_expired_entry_counts_as_absent_for_put(relay: Relay) -> None:
 # -- compare-and-set (conflict="reject") ----------------------------------------------------
 
 
+def test_a_scope_holds_at_most_its_cap_of_keys_and_replacing_one_still_works(
+    relay: Relay,
+) -> None:
+    for n in range(MAX_SCOPE_ENTRIES):
+        assert relay.put(SCOPE, entry(f"k{n}", T0)).stored
+    refused = relay.put(SCOPE, entry("one-too-many", T0))
+    assert not refused.stored and refused.full and refused.current is None
+    assert relay.put(SCOPE, entry("k0", T0 + 1, value=9)).stored, "an existing key is replaced"
+    snapshot = relay.snapshot(SCOPE)
+    assert len(snapshot) == MAX_SCOPE_ENTRIES and "one-too-many" not in snapshot
+    assert relay.put("u-another", entry("one-too-many", T0, scope="u-another")).stored
+
+
+def test_a_scope_holds_at_most_its_cap_of_bytes_and_a_smaller_entry_still_fits(
+    relay: Relay,
+) -> None:
+    big = "x" * (64 * 1024)
+    count = 0
+    while True:
+        outcome = relay.put(SCOPE, entry(f"k{count}", T0, value=big))
+        if not outcome.stored:
+            break
+        count += 1
+    assert outcome.full
+    held = sum(e.size for e in relay.snapshot(SCOPE).values())
+    assert len(relay.snapshot(SCOPE)) == count > 0
+    assert held <= MAX_SCOPE_BYTES < held + entry(f"k{count}", T0, value=big).size
+    # Growing a held key past the cap is refused; shrinking it, or keeping its size, is not.
+    # A filler leaves 10 bytes free; then k0 may grow by 10 bytes, not 11.
+    bare = entry("filler", T0, value="").size
+    filler = "f" * (MAX_SCOPE_BYTES - held - 10 - bare)
+    assert relay.put(SCOPE, entry("filler", T0, value=filler)).stored
+    slack = 10
+    assert relay.put(SCOPE, entry("k0", T0 + 1, value=big + "m" * (slack + 1))).full
+    assert relay.put(SCOPE, entry("k0", T0 + 1, value=big + "m" * slack)).stored, "up to it"
+    assert relay.put(SCOPE, entry("k0", T0 + 2, value="small")).stored
+    assert relay.put(SCOPE, entry("new", T0, value=big[:1000])).stored, "the freed bytes count"
+
+
 def test_compare_and_set_refuses_writers_that_missed_the_stored_entry(relay: Relay) -> None:
     first = entry(wall=T0, tab="a", value=1)
     # Nothing stored: no base is the right base.
@@ -288,7 +332,17 @@ def test_parse_reads_key_stamp_and_expiry_and_keeps_the_text() -> None:
     assert RelayEntry.parse(extra, SCOPE).text == extra
     # The limits themselves are allowed.
     edge = text("k" * 256, 2**53 - 1, 2**32 - 1, "t" * 64, x=2**53 - 1)
-    assert RelayEntry.parse(edge, SCOPE).stamp == (2**53 - 1, 2**32 - 1, "t" * 64)
+    assert RelayEntry.parse(edge, SCOPE, now=2**53 - 1).stamp == (2**53 - 1, 2**32 - 1, "t" * 64)
+    assert RelayEntry.parse(edge, SCOPE, now=2**53 - 1).size == len(edge)
+
+
+def test_parse_refuses_a_stamp_from_the_far_future_and_allows_one_a_day_ahead() -> None:
+    day = MAX_AHEAD_MS
+    assert RelayEntry.parse(text(wall=T0 + day), SCOPE, now=T0).stamp[0] == T0 + day
+    with pytest.raises(RelayEntryError, match="ahead of the server's clock"):
+        RelayEntry.parse(text(wall=T0 + day + 1), SCOPE, now=T0)
+    # Without a clock (entries read back from a relay) there is no such check.
+    assert RelayEntry.parse(text(wall=T0 + 2 * day), SCOPE).stamp[0] == T0 + 2 * day
 
 
 def _with(**fields: Any) -> str:

@@ -19,7 +19,7 @@ import logging
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 #: A stamp: ``(wall ms, counter, tab id)``; see :func:`stamp_order`.
@@ -35,6 +35,16 @@ MAX_KEY_BYTES = 256
 MAX_SAFE_INTEGER = 2**53 - 1
 #: Counters are u32 in the engine.
 MAX_COUNTER = 2**32 - 1
+#: How far ahead of the server's clock a stamp may be, in ms (the engine's ``MAX_AHEAD_MS``):
+#: a forged far-future stamp would otherwise win every later write of its key for good.
+MAX_AHEAD_MS = 24 * 60 * 60 * 1000
+#: Most keys a relay holds per scope: an app binds a few dozen at most, and every key must be
+#: one the app's ``sync()`` names, so this only bounds what a hostile browser could grow.
+MAX_SCOPE_ENTRIES = 256
+#: Most bytes (UTF-8, entry texts) a relay holds per scope: about what one browser's
+#: ``localStorage`` can hold (5 MiB of UTF-16 per origin), so a scope beyond it could not be
+#: held by a tab anyway.
+MAX_SCOPE_BYTES = 2 * 1024 * 1024
 
 # Scopes and tab ids: 1 to 64 of A-Z a-z 0-9 _ . - (ASCII only, hence no re.ASCII subtleties:
 # the class is spelt out rather than written as \w).
@@ -105,6 +115,8 @@ class RelayEntry:
     stamp: Stamp
     #: When the entry expires, in ms since the epoch; ``None`` for never.
     expires: int | None
+    #: The text's length in UTF-8 bytes (what counts towards :data:`MAX_SCOPE_BYTES`).
+    size: int = field(default=0, compare=False)
 
     def expired(self, at_ms: int | None = None) -> bool:
         """True once ``at_ms`` (default: now) has reached the entry's expiry time."""
@@ -113,7 +125,7 @@ class RelayEntry:
         return self.expires <= (now_ms() if at_ms is None else at_ms)
 
     @classmethod
-    def parse(cls, text: object, scope: str) -> RelayEntry:
+    def parse(cls, text: object, scope: str, *, now: int | None = None) -> RelayEntry:
         """Check ``text`` as an entry of ``scope`` and read its key, stamp and expiry.
 
         Parameters
@@ -122,6 +134,11 @@ class RelayEntry:
             The entry's JSON text.
         scope
             The scope the entry must name in ``ns``.
+        now
+            The server's clock in ms, for what a browser hands over: a stamp more than
+            :data:`MAX_AHEAD_MS` ahead of it is refused. ``None`` (entries read back from a
+            relay, checked when they were put): no such check, so a server whose clock is
+            behind the writer's never hides an entry.
 
         Returns
         -------
@@ -158,12 +175,17 @@ class RelayEntry:
         if "v" not in raw:
             raise RelayEntryError("the entry has no value 'v'")
         stamp = _stamp(raw.get("s"))
+        ahead = 0 if now is None else stamp[0] - now
+        if ahead > MAX_AHEAD_MS:
+            raise RelayEntryError(
+                f"the stamp is {ahead} ms ahead of the server's clock (at most {MAX_AHEAD_MS})"
+            )
         expires = raw.get("x")
         if expires is not None and not (_is_int(expires) and 0 <= expires <= MAX_SAFE_INTEGER):
             raise RelayEntryError(
                 f"bad expiry x={expires!r}: expected an integer in 0..{MAX_SAFE_INTEGER} (ms)"
             )
-        return cls(key=key, text=text, stamp=stamp, expires=expires)
+        return cls(key=key, text=text, stamp=stamp, expires=expires, size=size)
 
 
 @dataclass(frozen=True)
@@ -173,8 +195,11 @@ class PutOutcome:
     #: True when the entry was stored (and news published).
     stored: bool
     #: The entry held for the key after the call: the new one if stored, else the one that won
-    #: (``None`` if none could be read).
+    #: (``None`` if none could be read, or none is held).
     current: RelayEntry | None
+    #: True when it was refused because the scope is at :data:`MAX_SCOPE_ENTRIES` or
+    #: :data:`MAX_SCOPE_BYTES` (and the entry would add a key or bytes).
+    full: bool = False
 
 
 #: ``on_news(scope, origin)``: a put was stored in ``scope`` by the session ``origin``.
@@ -228,6 +253,8 @@ class Relay(abc.ABC):
         compare
             Compare-and-set (``conflict="reject"``): also refuse when a stored entry exists
             whose stamp is greater than ``base`` (any stored entry when ``base`` is None).
+            Then, whatever the stamps: refuse (``full``) an entry that would take the scope
+            past :data:`MAX_SCOPE_ENTRIES` keys or :data:`MAX_SCOPE_BYTES` bytes.
         origin
             Opaque id of the writing session, handed to news listeners.
 

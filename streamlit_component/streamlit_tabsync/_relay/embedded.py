@@ -10,6 +10,8 @@ from __future__ import annotations
 import threading
 
 from .base import (
+    MAX_SCOPE_BYTES,
+    MAX_SCOPE_ENTRIES,
     HealthCallback,
     NewsCallback,
     PutOutcome,
@@ -70,6 +72,8 @@ class EmbeddedRelay(Relay):
                     return PutOutcome(stored=False, current=held)
                 if compare and (base is None or stamp_order(held.stamp, base) > 0):
                     return PutOutcome(stored=False, current=held)
+            if _over_caps(entries, entry):
+                return PutOutcome(stored=False, current=held, full=True)
             entries[entry.key] = entry
             self._scopes[scope] = entries
             listeners = list(self._listeners)
@@ -113,3 +117,13 @@ class EmbeddedRelay(Relay):
         for scope in list(self._scopes):
             self._live(scope, now)
 
+
+
+def _over_caps(entries: dict[str, RelayEntry], entry: RelayEntry) -> bool:
+    """Whether storing ``entry`` takes a scope holding ``entries`` past its caps. Replacing a
+    key with an entry no larger is always allowed, so a full scope never freezes its keys."""
+    held = entries.get(entry.key)
+    if held is None and len(entries) >= MAX_SCOPE_ENTRIES:
+        return True
+    growth = entry.size - (held.size if held is not None else 0)
+    return growth > 0 and sum(e.size for e in entries.values()) + growth > MAX_SCOPE_BYTES

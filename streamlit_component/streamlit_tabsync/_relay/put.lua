@@ -7,11 +7,14 @@
 --          with a NUL byte, which no session-state key can (keys have no control characters):
 --            "\0forever"  how many fields hold an entry without expiry
 --            "\0latest"   the greatest expiry time (ms) ever stored in the scope
+--            "\0bytes"    the UTF-8 bytes of the entry texts held (the scope's byte cap)
 -- ARGV[1] key, [2] entry text, [3] wall, [4] counter, [5] tab, [6] compare "0"/"1",
 -- [7] base wall, [8] base counter, [9] base tab ("" when there is no base),
--- [10] expire-at ms ("" when none), [11] news channel ("" for no news), [12] news message.
+-- [10] expire-at ms ("" when none), [11] news channel ("" for no news), [12] news message,
+-- [13] most keys per scope, [14] most bytes per scope, [15] the entry text's UTF-8 bytes.
 --
--- Returns {1, ""} when stored, {0, <the stored entry's text>} when refused.
+-- Returns {1, ""} when stored, {0, <the stored entry's text>} when refused by the stamps,
+-- {2, <the stored entry's text or "">} when refused by the scope's caps.
 --
 -- Expiry rule (both keys always get the same one):
 --   * while any field holds an entry without expiry, the keys never expire (PERSIST);
@@ -22,7 +25,7 @@
 local entries, stamps = KEYS[1], KEYS[2]
 local key, text, wall, counter, tab = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
 local expire_at = ARGV[10]
-local FOREVER, LATEST = '\0forever', '\0latest'
+local FOREVER, LATEST, BYTES = '\0forever', '\0latest', '\0bytes'
 
 -- Server time (TIME may be called in scripts since Redis 5: effects are replicated).
 local time = redis.call('TIME')
@@ -45,7 +48,22 @@ if live then
   end
 end
 
+-- The scope's caps: a new key past the key cap, or growth past the byte cap, is refused;
+-- replacing a key with an entry no larger always passes, so a full scope never freezes.
+-- (An expired entry still holds its field and bytes until it is replaced or the hash
+-- expires: the caps count it.)
+local size = tonumber(ARGV[15])
+local old_size = redis.call('HSTRLEN', entries, key)
+if old_size == 0 and redis.call('HLEN', entries) >= tonumber(ARGV[13]) then
+  return {2, redis.call('HGET', entries, key) or ''}
+end
+local total = tonumber(redis.call('HGET', stamps, BYTES) or '0')
+if size > old_size and total + size - old_size > tonumber(ARGV[14]) then
+  return {2, redis.call('HGET', entries, key) or ''}
+end
+
 redis.call('HSET', entries, key, text)
+redis.call('HINCRBY', stamps, BYTES, size - old_size)
 redis.call('HSET', stamps, key, wall .. ':' .. counter .. ':' .. tab .. ':' .. expire_at)
 
 -- Count the fields without expiry: the old entry (even an expired one) may have been one.

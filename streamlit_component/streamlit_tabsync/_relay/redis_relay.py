@@ -24,6 +24,8 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from .base import (
+    MAX_SCOPE_BYTES,
+    MAX_SCOPE_ENTRIES,
     HealthCallback,
     NewsCallback,
     PutOutcome,
@@ -207,6 +209,9 @@ class RedisRelay(Relay):
             "" if entry.expires is None else entry.expires,
             NEWS_CHANNEL,
             f"{scope} {origin}",
+            MAX_SCOPE_ENTRIES,
+            MAX_SCOPE_BYTES,
+            entry.size,
         ]
         try:
             stored, text = self._put_script(
@@ -217,7 +222,8 @@ class RedisRelay(Relay):
         self._report(command=None)
         if stored == 1:
             return PutOutcome(stored=True, current=entry)
-        return PutOutcome(stored=False, current=self._read(scope, entry.key.encode(), text))
+        current = self._read(scope, entry.key.encode(), text) if text else None
+        return PutOutcome(stored=False, current=current, full=stored == 2)
 
     def listen(self, on_news: NewsCallback, on_health: HealthCallback) -> None:
         """Register listeners; the first call starts the listener thread.
