@@ -217,6 +217,9 @@ class ChannelState:
     #: ``across="devices"``: ids of this tab's edits the relay refused under
     #: ``conflict="reject"`` (another device wrote first); the browser adopts the relay's value.
     relay_refused: list[str] = field(default_factory=list)
+    #: ``across="devices"``: entries handed over for the relay that the server refused (keys
+    #: ``sync()`` does not name, over the caps, malformed), since the session started.
+    refused_entries: int = 0
     #: The relay hub's news counter last seen by the polling fallback.
     relay_version: int | None = None
     #: ``across="devices"``: id of the last delivery this side has seen (sent back, so the

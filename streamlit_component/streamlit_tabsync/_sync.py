@@ -8,7 +8,7 @@ import math
 import os
 import re
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -19,6 +19,7 @@ from . import _compat
 from ._component import HostName, chosen_host, delivery_in, draw_helpers, mount
 from ._protocol import Delivery
 from ._relay.hub import RelayHub, RelayView, get_hub, user_secret
+from ._relay.intake import screen_outbox
 from ._state import ChannelState, Conflict
 from ._validate import Validator
 from ._values import to_json_text
@@ -76,7 +77,10 @@ class SyncInfo:
         The last problem the browser side reported, if any.
     ignored : int
         How many entries (from storage or another tab) the browser side ignored as invalid
-        since the component started: malformed, oversized, from the far future.
+        since the component started: malformed, oversized, from the far future. With
+        ``across="devices"``, also the entries this tab's browser handed over for the relay
+        that the server refused since the session started: keys ``sync()`` does not name,
+        over the caps (see the README's Security section), malformed.
     restored : tuple of str
         Keys whose shared value was put back in this run instead of being shared: the key
         had vanished from session state (a page switch, a widget not drawn in some runs, or
@@ -344,7 +348,7 @@ def sync(
     relay: _Relay | None = _Relay.open(namespace) if devices else None
     parsed = Delivery.parse(delivery)
     if relay is not None and parsed is not None:
-        relay.hand_over(state, parsed)
+        relay.hand_over(state, parsed, bound)
         state.seen_delivery = parsed.id
     # A delivery not processed yet means the component requested this rerun, not the user
     # (a quiet one only carried entries for the relay).
@@ -419,7 +423,7 @@ def sync(
         conflicts=tuple(outcome.conflicts),
         last_update=datetime.fromtimestamp(last, tz=UTC) if last else None,
         error=error,
-        ignored=state.ignored,
+        ignored=state.ignored + state.refused_entries,
         restored=tuple(dict.fromkeys(item.key for item in restored)),
         across="devices" if devices else "tabs",
         relay=relay.view.name if relay is not None else None,
@@ -475,9 +479,10 @@ class _Relay:
             raise TabSyncError(f"the Redis URL cannot be used: {exc}") from exc
         return cls(hub, namespace, _compat.session_id())
 
-    def hand_over(self, state: ChannelState, delivery: Delivery) -> None:
-        """Hands the stamped entries of ``delivery`` to the relay, once per delivery."""
-        hand_over(self.hub, self.namespace, self.session_id, state, delivery)
+    def hand_over(self, state: ChannelState, delivery: Delivery, keys: Collection[str]) -> None:
+        """Hands the stamped entries of ``delivery`` for ``keys`` to the relay, once per
+        delivery (see :func:`hand_over`)."""
+        hand_over(self.hub, self.namespace, self.session_id, state, delivery, keys)
 
 
 def relay_args(view: RelayView, state: ChannelState) -> dict[str, Any] | None:
@@ -491,13 +496,21 @@ def relay_args(view: RelayView, state: ChannelState) -> dict[str, Any] | None:
 
 
 def hand_over(
-    hub: RelayHub, namespace: str, origin: str, state: ChannelState, delivery: Delivery
+    hub: RelayHub,
+    namespace: str,
+    origin: str,
+    state: ChannelState,
+    delivery: Delivery,
+    keys: Collection[str],
 ) -> bool:
     """Hands the outbox of ``delivery`` to the relay (once per delivery).
 
-    An entry the relay refuses under ``conflict="reject"`` is named in the next render args,
-    so the browser takes the relay's value back; a hand-over that fails (relay unreachable)
-    bumps the relay generation, so the browser compares again once the relay is back.
+    Only entries of ``keys`` (the keys the app's ``sync()`` names) pass, within the caps of
+    :mod:`._relay.intake`; the rest are counted in ``state.refused_entries`` and never reach
+    the relay. An entry the relay refuses under ``conflict="reject"`` is named in the next
+    render args, so the browser takes the relay's value back; a hand-over that fails (relay
+    unreachable) bumps the relay generation, so the browser compares again once the relay
+    is back.
 
     Returns
     -------
@@ -507,13 +520,14 @@ def hand_over(
     if not delivery.outbox or delivery.id == state.handed_over:
         return False
     state.handed_over = delivery.id
+    screened = screen_outbox(delivery.outbox, namespace, keys)
     refused = False
-    for item in delivery.outbox:
-        outcome = hub.publish(
-            namespace, item.entry, base=item.base, compare=item.cas, origin=origin
-        )
+    for item, entry in screened.accepted:
+        outcome = hub.put(namespace, entry, base=item.base, compare=item.cas, origin=origin)
         if outcome is None:
             state.relay_gen += 1
+        elif outcome.full:
+            screened.refused["over the scope's caps"] += 1
         elif (
             not outcome.stored
             and item.cas
@@ -528,6 +542,7 @@ def hand_over(
             if item.edit_id not in state.relay_refused:
                 state.relay_refused = [*state.relay_refused, item.edit_id][-16:]
             refused = True
+    state.refused_entries += screened.refused_count
     return refused
 
 
@@ -584,7 +599,8 @@ def _devices_fragment(host: HostName, key: str, state_key: str, namespace: str) 
     if delivery is not None:
         state.seen_delivery = delivery.id
     if delivery is not None and delivery.id != state.last_delivery:
-        refused = hand_over(hub, namespace, session_id or "", state, delivery)
+        keys = state.last_args.get("keys", ())
+        refused = hand_over(hub, namespace, session_id or "", state, delivery, keys)
         if refused or not delivery.quiet or state.has_news_in(delivery):
             user_edit = True
     if user_edit:

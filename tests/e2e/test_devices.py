@@ -25,11 +25,14 @@ from .harness import (
     StreamlitServer,
     Tab,
     assert_no_errors,
+    assert_no_reruns,
     fill_number,
     start_streamlit,
     stop_server,
     stop_servers,
+    wait_settled,
 )
+from .faults_helpers import poll_until
 from .relay_helpers import RedisProcess
 
 APP = APPS / "devices_app.py"
@@ -286,3 +289,49 @@ def test_the_polling_fallback_brings_news_to_idle_devices(
         phone.expect_value("zoom", "6")
     finally:
         stop_server(server.process)
+
+
+#: Writes ``count`` valid entries of made-up keys into the page's storage, in ``scope``.
+_WRITE_JUNK_JS = """([scope, count]) => {
+    for (let n = 0; n < count; n++) {
+        const key = `junk-${n}`;
+        localStorage.setItem(`tabsync:v1:${scope}:${key}`, JSON.stringify(
+            {f: 1, ns: scope, k: key, v: n, s: [Date.now(), 0, "hostile"]}));
+    }
+}"""
+
+
+def test_a_browser_handing_over_thousands_of_made_up_keys_grows_no_relay_and_reruns_no_one(
+    two_servers: list[StreamlitServer],
+    redis_process: RedisProcess,
+    new_context: Callable[[], Profile],
+) -> None:
+    hostile_context = new_context()
+    (hostile,) = hostile_context.open_tabs(f"{two_servers[0].url}/?user=u-junk", 1)
+    members = [device(new_context, server, "u-junk")[0] for server in two_servers]
+    fill_number(hostile, "Zoom", 5)
+    for tab in members:
+        tab.expect_value("zoom", "5")
+    scope = _scope_of(hostile)
+    client = redis_process.client()
+    assert client.hlen(entries_key(scope)) == 1
+    wait_settled(members)
+
+    # Valid entries of keys the app never binds, in the user's own namespace: a new tab of
+    # that browser reads them at mount and its engine hands them over for the relay.
+    junk = 3000
+    hostile.page.evaluate(_WRITE_JUNK_JS, [scope, junk])
+    (again,) = hostile_context.open_tabs(f"{two_servers[0].url}/?user=u-junk", 1)
+    poll_until(
+        lambda: int(again.text("ignored=").removeprefix("ignored=")) >= junk,
+        "the server to report the refused entries",
+    )
+    assert client.hlen(entries_key(scope)) == 1, "the relay holds only the bound key"
+    assert_no_reruns(members)
+    (later,) = device(new_context, two_servers[1], "u-junk")
+    later.expect_value("zoom", "5")
+    assert not [k for k in later.local_storage() if ":junk-" in k], "no junk reached the relay"
+
+    fill_number(again, "Zoom", 6)  # the hostile browser's real edits still go through
+    for tab in [*members, later]:
+        tab.expect_value("zoom", "6")

@@ -103,3 +103,32 @@ def test_stamp_texts_parse_to_the_stamps_they_print():
     assert parse_stamp_text("0000001764110000000.0000000003.ab-c") == (1764110000000, 3, "ab-c")
     for bad in (None, "", "1.2", "x.1.t", "1.y.t", "1.2."):
         assert parse_stamp_text(bad) is None
+
+
+def test_a_hand_over_of_made_up_keys_stores_nothing_and_reruns_nobody():
+    from streamlit_tabsync._protocol import Delivery
+    from streamlit_tabsync._state import ChannelState
+    from streamlit_tabsync._sync import hand_over
+
+    hub, sessions = make_hub()
+    sessions.open |= {"hostile", "member"}
+    hub.join("u-ann", "hostile")
+    hub.join("u-ann", "member")
+    sessions.reruns.clear()
+    state = ChannelState(namespace="u-ann")
+    junk = [{"e": entry("u-ann", f"junk-{n}", n, 1000 + n)} for n in range(3000)]
+    delivery = Delivery.parse({"id": "d-1", "ns": "u-ann", "outbox": junk, "quiet": True})
+    assert delivery is not None and len(delivery.outbox) == 3000
+    hand_over(hub, "u-ann", "hostile", state, delivery, keys=["zoom"])
+    assert hub.view("u-ann").entries == ()
+    assert sessions.reruns == []
+    assert state.refused_entries == 3000
+
+    # The named key in the next delivery goes through, and its news reruns the member once.
+    named = {"e": entry("u-ann", "zoom", 4, 5000)}
+    delivery = Delivery.parse({"id": "d-2", "ns": "u-ann", "outbox": [*junk[:5], named]})
+    assert delivery is not None
+    hand_over(hub, "u-ann", "hostile", state, delivery, keys=["zoom"])
+    assert hub.view("u-ann").entries == (named["e"],)
+    assert sessions.reruns == ["member"]
+    assert state.refused_entries == 3005

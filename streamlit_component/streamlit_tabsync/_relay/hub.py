@@ -20,7 +20,15 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .base import PutOutcome, Relay, RelayEntry, RelayEntryError, RelayUnavailable, Stamp
+from .base import (
+    PutOutcome,
+    Relay,
+    RelayEntry,
+    RelayEntryError,
+    RelayUnavailable,
+    Stamp,
+    now_ms,
+)
 
 _LOG = logging.getLogger("streamlit_tabsync")
 
@@ -148,20 +156,36 @@ class RelayHub:
         compare: bool = False,
         origin: str = "",
     ) -> PutOutcome | None:
-        """Hands one stamped entry to the relay.
+        """Hands one stamped entry, as text, to the relay (see :meth:`put`).
 
         Returns
         -------
         PutOutcome or None
             What the relay did; ``None`` when the entry is malformed (reported in the log,
-            never raised: it came from the browser) or the relay is unreachable (the entry
-            stays in the browser and heals the relay once it is back).
+            never raised: it came from the browser) or the relay is unreachable.
         """
         try:
-            entry = RelayEntry.parse(text, scope)
+            entry = RelayEntry.parse(text, scope, now=now_ms())
         except RelayEntryError as exc:
             _LOG.warning("tabsync: an entry handed over for the relay was refused: %s", exc)
             return None
+        return self.put(scope, entry, base=base, compare=compare, origin=origin)
+
+    def put(
+        self,
+        scope: str,
+        entry: RelayEntry,
+        *,
+        base: str | None = None,
+        compare: bool = False,
+        origin: str = "",
+    ) -> PutOutcome | None:
+        """Hands one checked entry of ``scope`` to the relay.
+
+        ``base`` is the stamp (text form) a compare-and-set was made on. Returns what the
+        relay did, or ``None`` when it is unreachable (the entry stays in the browser and
+        heals the relay once it is back).
+        """
         try:
             return self.relay.put(
                 scope, entry, base=parse_stamp_text(base), compare=compare, origin=origin
