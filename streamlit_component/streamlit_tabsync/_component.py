@@ -12,11 +12,11 @@ Release mode (the default) serves the frontend built into this package; ``TABSYN
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
+from . import _settings
 from .errors import FrontendNotBuiltError, TabSyncError
 
 #: Folder of the built frontend inside the installed package (filled by ``make build``).
@@ -49,14 +49,14 @@ def chosen_host() -> HostName:
         If ``TABSYNC_HOST`` is neither ``v1`` nor ``v2``, or asks for v2 on a Streamlit
         without it (before 1.51).
     """
-    forced = os.environ.get("TABSYNC_HOST", "").strip().lower()
+    forced = _settings.forced_host()
     if forced not in ("", "v1", "v2"):
         raise TabSyncError(f"TABSYNC_HOST must be 'v1' or 'v2', got {forced!r}")
     if forced == "v2" and not _has_v2():
         raise TabSyncError("TABSYNC_HOST=v2 needs Streamlit 1.51 or newer")
     if forced:
         return forced  # type: ignore[return-value]
-    return "v2" if _has_v2() and not os.environ.get("TABSYNC_DEV_URL") else "v1"
+    return "v2" if _has_v2() and not _settings.dev_url() else "v1"
 
 
 def _require_built(pattern: str) -> None:
@@ -79,7 +79,7 @@ def component_func() -> Callable[..., Any]:
     if _v1_func is None:
         import streamlit.components.v1 as components
 
-        dev_url = os.environ.get("TABSYNC_DEV_URL")
+        dev_url = _settings.dev_url()
         if dev_url:
             _v1_func = components.declare_component("tabsync", url=dev_url)
         else:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import math
-import os
 import re
 import threading
 from collections.abc import Callable, Collection, Mapping, Sequence
@@ -15,10 +14,10 @@ from typing import Any, Literal
 
 import streamlit as st
 
-from . import _compat
+from . import _compat, _settings
 from ._component import HostName, chosen_host, delivery_in, draw_helpers, mount
 from ._protocol import Delivery
-from ._relay.hub import RelayHub, RelayView, get_hub, user_secret
+from ._relay.hub import RelayHub, RelayView, get_hub
 from ._relay.intake import screen_outbox
 from ._state import ChannelState, Conflict
 from ._validate import Validator
@@ -189,7 +188,7 @@ def _scoped(namespace: str, user_id: str) -> str:
     """The namespace of ``user_id`` within ``namespace``: only a digest of the id is stored
     (an HMAC keyed with ``TABSYNC_SECRET`` when it is set, so a digest confirms no guess)."""
     message = f"{namespace}\0{user_id}".encode()
-    secret = user_secret()
+    secret = _settings.user_secret()
     if secret:
         digest = hmac.new(secret.encode("utf-8"), message, hashlib.sha256).hexdigest()
     else:
@@ -553,10 +552,7 @@ def _rerun_works() -> bool:
     """Whether the server can rerun other sessions (probed once per process)."""
     global _rerun_probe
     if _rerun_probe is None:
-        # TABSYNC_WAKEUP=poll forces the public fallback (to test it, or where reruns of
-        # other sessions misbehave).
-        forced_poll = os.environ.get("TABSYNC_WAKEUP") == "poll"
-        _rerun_probe = not forced_poll and _compat.can_rerun_sessions()
+        _rerun_probe = not _settings.wakeup_forced_to_poll() and _compat.can_rerun_sessions()
     return _rerun_probe
 
 

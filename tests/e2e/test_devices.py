@@ -18,6 +18,7 @@ from playwright.sync_api import expect
 
 from streamlit_tabsync._relay.redis_relay import entries_key
 
+from .faults_helpers import poll_until
 from .harness import (
     APPS,
     HOST,
@@ -32,7 +33,6 @@ from .harness import (
     stop_servers,
     wait_settled,
 )
-from .faults_helpers import poll_until
 from .relay_helpers import RedisProcess
 
 APP = APPS / "devices_app.py"

@@ -15,7 +15,6 @@ entries to the browsers, where the WASM engine checks and merges them.
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -228,39 +227,14 @@ _hub: RelayHub | None = None
 _hub_lock = threading.Lock()
 
 
-def _setting(env: str, secret: str) -> str | None:
-    """An env variable, else ``[tabsync] <secret>`` in Streamlit's secrets, else ``None``."""
-    value = os.environ.get(env)
-    if value:
-        return value
-    try:
-        import streamlit as st
-
-        section = st.secrets.get("tabsync")
-        found = section.get(secret) if section is not None else None
-    except Exception:  # noqa: BLE001 - no secrets file, or an unreadable one
-        return None
-    return found if isinstance(found, str) and found else None
-
-
-def redis_url() -> str | None:
-    """``TABSYNC_REDIS_URL``, else ``redis_url`` under ``[tabsync]`` in secrets."""
-    return _setting("TABSYNC_REDIS_URL", "redis_url")
-
-
-def user_secret() -> str | None:
-    """``TABSYNC_SECRET``, else ``secret`` under ``[tabsync]`` in secrets."""
-    return _setting("TABSYNC_SECRET", "secret")
-
-
 def get_hub() -> RelayHub:
     """The process's hub, made on first use: Redis when a URL is set, else embedded."""
     global _hub
     with _hub_lock:
         if _hub is None:
-            from .. import _compat
+            from .. import _compat, _settings
 
-            url = redis_url()
+            url = _settings.redis_url()
             relay: Relay
             if url:
                 from .redis_relay import RedisRelay
@@ -271,7 +245,7 @@ def get_hub() -> RelayHub:
 
                 relay = EmbeddedRelay()
             rerun = _compat.rerun_session
-            if os.environ.get("TABSYNC_WAKEUP") == "poll":
+            if _settings.wakeup_forced_to_poll():
                 # The public fallback only: sessions poll for news (see sync's wakeup).
                 def rerun(session_id: str, fragment_id: str | None) -> bool:
                     return True
