@@ -40,7 +40,7 @@ def pytest_configure(config: pytest.Config) -> None:
         "alone: run in one process after the tests that run in parallel workers "
         "(scripts/run-e2e.sh). The across-devices tests: under the load of other workers a "
         "browser can draw a run so late that a stale widget state outlives the grace of "
-        "SUPERSEDED_GRACE_S (the documented limit in _state.py), which their rapid edits "
+        "SUPERSEDED_GRACE_S (the documented limit in _edit_rule.py), which their rapid edits "
         "across two devices met at four workers.",
     )
 

@@ -8,11 +8,9 @@ from dataclasses import dataclass
 
 from playwright.sync_api import expect
 
-from .harness import Profile, StreamlitServer, Tab, wait_settled
+from streamlit_tabsync._edit_rule import SUPERSEDED_GRACE_S
 
-#: How long after a tab applies a value from another tab a rerun that carries the value it
-#: replaced counts as the browser's stale copy (``streamlit_tabsync._state``).
-SUPERSEDED_GRACE_S = 1.5
+from .harness import Profile, StreamlitServer, Tab, wait_settled
 
 
 def wait_past(seconds: float) -> None:

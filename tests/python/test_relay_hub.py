@@ -107,15 +107,17 @@ def test_stamp_texts_parse_to_the_stamps_they_print():
 
 def test_a_hand_over_of_made_up_keys_stores_nothing_and_reruns_nobody():
     from streamlit_tabsync._protocol import Delivery
-    from streamlit_tabsync._state import ChannelState
-    from streamlit_tabsync._sync import hand_over
+    from streamlit_tabsync._relay.state import RelayState
+
+    def hand_over(hub, scope, origin, state, delivery, keys):
+        return state.hand_over(hub, scope, origin, delivery, keys, lambda key: None)
 
     hub, sessions = make_hub()
     sessions.open |= {"hostile", "member"}
     hub.join("u-ann", "hostile")
     hub.join("u-ann", "member")
     sessions.reruns.clear()
-    state = ChannelState(namespace="u-ann")
+    state = RelayState()
     junk = [{"e": entry("u-ann", f"junk-{n}", n, 1000 + n)} for n in range(3000)]
     delivery = Delivery.parse({"id": "d-1", "ns": "u-ann", "outbox": junk, "quiet": True})
     assert delivery is not None and len(delivery.outbox) == 3000

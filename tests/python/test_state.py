@@ -2,7 +2,8 @@
 
 import json
 
-from streamlit_tabsync._state import SUPERSEDED_GRACE_S, ChannelState
+from streamlit_tabsync._edit_rule import SUPERSEDED_GRACE_S
+from streamlit_tabsync._state import ChannelState
 
 KEYS = ["zoom", "layers"]
 
@@ -404,7 +405,7 @@ def test_the_ignored_count_of_a_delivery_is_kept():
     d = delivery(1)
     d["ignored"] = 4
     state.take_delivery(d, KEYS, {}, [])
-    assert state.ignored == 4
+    assert state.report.ignored == 4
 
 
 def test_a_widget_shown_again_reporting_its_old_state_is_put_back_not_published():
@@ -442,17 +443,35 @@ def test_a_user_edit_well_after_coming_back_is_shared():
 
 
 def test_an_edit_the_relay_refused_is_reported_once_with_both_values():
+    from streamlit_tabsync._protocol import Delivery
+    from streamlit_tabsync._relay.embedded import EmbeddedRelay
+    from streamlit_tabsync._relay.hub import RelayHub
+    from streamlit_tabsync._relay.state import RelayState
     from streamlit_tabsync._state import ChannelState, Known
 
+    hub = RelayHub(EmbeddedRelay(), lambda sid, frag: True, lambda sid: True)
+    theirs = '{"f":1,"ns":"u-x","k":"zoom","v":9,"s":[3,0,"d"]}'
+    assert hub.publish("u-x", theirs).stored  # another device wrote first
     state = ChannelState(namespace="u-x")
-    state.known["zoom"] = Known("5", None)
+    state.track("zoom").known = Known("5", None)
+    relay = RelayState()
+
+    def hand_over(n, edit_id, mine):
+        item = {"e": mine, "cas": True, "base": "1.0.t", "id": edit_id}
+        delivery = Delivery.parse({"id": f"d-{n}", "ns": "u-x", "outbox": [item]})
+        assert delivery is not None
+        return relay.hand_over(hub, "u-x", "me", delivery, ["zoom"], state.like)
+
     mine = '{"f":1,"ns":"u-x","k":"zoom","v":5,"s":[2,0,"t"]}'
-    theirs = '{"f":1,"ns":"u-x","k":"zoom","v":9,"s":[1,0,"d"]}'
-    state.note_relay_refusal("zoom", "t.1", mine, theirs)
-    state.note_relay_refusal("zoom", "t.1", mine, theirs)
-    assert [(c.key, c.mine, c.theirs) for c in state.relay_conflicts] == [("zoom", 5, 9)]
-    state.note_relay_refusal("zoom", "t.2", mine, "not json")
-    assert state.relay_conflicts[-1].theirs == "not json"
+    assert hand_over(1, "t.1", mine) and hand_over(2, "t.1", mine), "refused each time"
+    assert [(c.key, c.mine, c.theirs) for c in relay.take_conflicts()] == [("zoom", 5, 9)]
+    assert relay.take_conflicts() == [], "reported once"
+    assert relay.refused == ["t.1"]
+    # A value that does not decode is reported as it came (screened entries always decode;
+    # the fallback keeps a conflict report from ever raising in the app).
+    from streamlit_tabsync._conflicts import value_of_entry, value_of_text
+
+    assert value_of_entry("not json") == "not json" and value_of_text("{") == "{"
 
 
 def presence_delivery(n, peers, leader, values=None, acks=None, quiet=False):
@@ -469,14 +488,14 @@ def presence_delivery(n, peers, leader, values=None, acks=None, quiet=False):
 
 def test_the_peer_count_and_leadership_of_the_last_delivery_are_kept():
     state = ChannelState(tab_id="me")
-    assert (state.peers, state.leader) == (None, None)
+    assert (state.report.peers, state.report.leader) == (None, None)
     state.take_delivery(presence_delivery(1, 2, True), KEYS, {}, [])
-    assert (state.peers, state.leader) == (2, True)
+    assert (state.report.peers, state.report.leader) == (2, True)
     state.take_delivery(presence_delivery(2, 0, False), KEYS, {}, [])
-    assert (state.peers, state.leader) == (0, False)
+    assert (state.report.peers, state.report.leader) == (0, False)
     # Left out (presence turned off, or the browser lost count): unknown again.
     state.take_delivery(presence_delivery(3, None, None), KEYS, {}, [])
-    assert (state.peers, state.leader) == (None, None)
+    assert (state.report.peers, state.report.leader) == (None, None)
 
 
 def test_presence_figures_of_another_namespace_are_not_taken():
@@ -484,7 +503,7 @@ def test_presence_figures_of_another_namespace_are_not_taken():
     d = presence_delivery(1, 3, True)
     d["ns"] = "other"
     state.take_delivery(d, KEYS, {}, [])
-    assert (state.peers, state.leader) == (None, None)
+    assert (state.report.peers, state.report.leader) == (None, None)
 
 
 def test_a_delivery_that_only_changes_the_peer_count_applies_nothing_and_edits_nothing():
@@ -500,7 +519,7 @@ def test_a_delivery_that_only_changes_the_peer_count_applies_nothing_and_edits_n
     assert (edited, restore) == ([], [])
     assert (out.applied, out.rejected, out.conflicts) == ([], [], [])
     assert state.edits == edits_before and state.pending == {}
-    assert state.peers == 2
+    assert state.report.peers == 2
     assert state.render_args("gis", KEYS)["edits"] == {}
 
 
@@ -516,7 +535,7 @@ def test_a_peer_count_change_before_our_edit_is_written_keeps_the_edit_pending()
     assert out.applied == []
     assert state.edits["zoom"] == edit and state.pending == {"zoom": edit["id"]}
     assert state.detect_edits(KEYS, {"zoom": 4}, news=True) == ([], [])
-    assert state.peers == 1 and state.leader is False
+    assert state.report.peers == 1 and state.report.leader is False
 
 
 def test_a_change_of_who_is_here_is_news_even_in_a_quiet_delivery():

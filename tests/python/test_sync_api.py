@@ -94,7 +94,7 @@ def test_status_stays_starting_only_until_the_browser_side_reports():
         {},
         [],
     )
-    assert (state.browser_status, state.browser_error) == ("blocked", "args unreadable")
+    assert (state.report.status, state.report.error) == ("blocked", "args unreadable")
     assert not state.live
 
 
@@ -130,7 +130,8 @@ st.text(tabsync.sync(["x"]).channel)
 
 
 def test_user_scopes_get_their_own_namespace_holding_only_a_hash():
-    from streamlit_tabsync._sync import _scoped, _user_id
+    from streamlit_tabsync._options import scoped_namespace as _scoped
+    from streamlit_tabsync._options import user_id_of as _user_id
 
     alice = _scoped("gis", _user_id("alice@example.com"))
     bob = _scoped("gis", _user_id({"is_logged_in": True, "email": "bob@example.com"}))
@@ -142,7 +143,7 @@ def test_user_scopes_get_their_own_namespace_holding_only_a_hash():
 
 
 def test_st_user_is_identified_by_issuer_and_subject_before_email():
-    from streamlit_tabsync._sync import _user_id
+    from streamlit_tabsync._options import user_id_of as _user_id
 
     claims = {"is_logged_in": True, "iss": "https://idp", "sub": "42", "email": "a@b.c"}
     assert _user_id(claims) == "https://idp\x0042"
@@ -151,7 +152,7 @@ def test_st_user_is_identified_by_issuer_and_subject_before_email():
 
 
 def test_a_secret_keys_the_user_digest(monkeypatch):
-    from streamlit_tabsync._sync import _scoped
+    from streamlit_tabsync._options import scoped_namespace as _scoped
 
     plain = _scoped("gis", "alice")
     monkeypatch.setenv("TABSYNC_SECRET", "s3cret")
@@ -214,8 +215,11 @@ def browser(monkeypatch: pytest.MonkeyPatch) -> Browser:
     from streamlit_tabsync import _sync
 
     fake = Browser()
-    monkeypatch.setattr(_sync, "mount", lambda host, args, key: fake.args.append(dict(args)))
-    monkeypatch.setattr(_sync, "delivery_in", lambda host, value: fake.posted)
+    from streamlit_tabsync import _devices
+
+    for module in (_sync, _devices):  # the devices fragment mounts the component itself
+        monkeypatch.setattr(module, "mount", lambda host, args, key: fake.args.append(dict(args)))
+        monkeypatch.setattr(module, "delivery_in", lambda host, value: fake.posted)
     return fake
 
 
@@ -339,10 +343,10 @@ def test_a_delivery_that_only_changes_the_peer_count_keeps_values_and_publishes_
 def test_a_count_change_right_after_a_value_from_another_tab_publishes_nothing(
     browser: Browser, monkeypatch: pytest.MonkeyPatch
 ):
-    from streamlit_tabsync import _state
+    from streamlit_tabsync import _edit_rule
 
     # No grace period: only the delivery itself tells this rerun from a user's.
-    monkeypatch.setattr(_state, "SUPERSEDED_GRACE_S", 0.0)
+    monkeypatch.setattr(_edit_rule, "SUPERSEDED_GRACE_S", 0.0)
     at = run(PRESENCE_APP)
     browser.posted = posted(1, {"zoom": (7, "s1")}, peers=1, leader=True)
     at.run()
