@@ -115,7 +115,7 @@ $(FLOOR_VENV)/.installed: requirements-dev.txt streamlit_component/pyproject.tom
 	@echo "==> virtual environment $(FLOOR_VENV) with streamlit==$(FLOOR_STREAMLIT)"
 	@test -x $(FLOOR_VENV)/bin/python || python3 -m venv $(FLOOR_VENV)
 	$(FLOOR_VENV)/bin/python -m pip install --quiet "streamlit==$(FLOOR_STREAMLIT)" \
-	  $$(grep -E '^(pytest|pytest-xdist|pydantic|playwright|redis)==' requirements-dev.txt) -e ./streamlit_component
+	  $$(grep -E '^(pytest|pytest-xdist|hypothesis|pydantic|playwright|redis)==' requirements-dev.txt) -e ./streamlit_component
 	@touch $@
 
 # End-to-end tests on the floor, where Streamlit has only the v1 host: the engine, fault,
@@ -163,12 +163,15 @@ bench: setup-python setup-browser setup-redis build
 	@echo "==> presence benchmarks (leader hand-over, reruns per change, idle reruns) -> bench/presence.json"
 	$(PY) bench/presence.py
 
-# Longer property/fuzz run of the decoder, merge, convergence and presence properties, and of the
-# differential tests of the JSON reader and writer against serde_json (release build).
+# Longer property/fuzz run of the decoder, merge, convergence and presence properties, of the
+# differential tests of the JSON reader and writer against serde_json (release build), and of
+# the stateful tests of the edit rule (Hypothesis).
 FUZZ_SCALE ?= 20
-fuzz: setup-rust
+fuzz: setup-rust setup-python
 	@echo "==> property and differential tests x$(FUZZ_SCALE) (TABSYNC_FUZZ_SCALE)"
 	TABSYNC_FUZZ_SCALE=$(FUZZ_SCALE) cargo test --release --test properties --test differential --test presence
+	TABSYNC_FUZZ_SCALE=$(FUZZ_SCALE) $(PY) -m pytest tests/python/test_edit_rule_stateful.py -q \
+	  --hypothesis-show-statistics
 
 # Where the .wasm's bytes go (installs twiggy on first use).
 size: build

@@ -54,7 +54,10 @@ event                             verdict                                       
                                                                                  stale+replaced
 :class:`NewsApplied` (same value) \\-                                             KEPT_LOCAL
                                                                                  -> SETTLING
-:class:`Reported`, assigned       EDIT                                           LIVE
+:class:`Reported`, assigned       EDIT                                           SUPERSEDED,
+                                                                                 stale' = the
+                                                                                 text drawn
+                                                                                 before
 :class:`Reported`, same value     IN_STEP                                        settling:
                                                                                  leave if
                                                                                  changed; stale
@@ -201,6 +204,9 @@ class Reported:
         for a stale text; ``False`` when unknown).
     now
         ``time.monotonic()`` now.
+    previous
+        The text the previous run drew for the key: what the browser shows until it draws
+        this run (``None`` when unknown).
     """
 
     text: str
@@ -212,6 +218,7 @@ class Reported:
     confirmed: bool
     beside: Callable[[], bool]
     now: float
+    previous: str | None = None
 
 
 @dataclass(frozen=True)
@@ -254,12 +261,20 @@ def _reported(state: RuleState, event: Reported) -> tuple[RuleState, Verdict]:
     if event.changed and state.settling and event.text != state.local:
         state = _leave_settling(state)
     if event.same:
-        if event.confirmed:
+        # The browser reporting the shared value shows it draws it; app code assigning
+        # that value shows nothing of the browser.
+        if event.confirmed and not event.assigned:
             state = _forget_stale(state)
         if state.phase is Phase.KEPT_LOCAL:
             state = replace(state, phase=Phase.SETTLING, local=None)
         return state, Verdict.IN_STEP
     if event.assigned:
+        # App code set the value: the browser shows the previous one (or one it has not
+        # drawn over yet) until it draws this run, and may report it meanwhile, as after news.
+        stale = state.stale | {event.previous} if event.previous is not None else state.stale
+        stale -= {event.text}
+        if stale:
+            return RuleState(Phase.SUPERSEDED, stale, event.now), Verdict.EDIT
         return RuleState(), Verdict.EDIT
     if state.phase is Phase.KEPT_LOCAL and event.text == state.local:
         return state, Verdict.KEEP_LOCAL

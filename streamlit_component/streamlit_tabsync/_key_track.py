@@ -84,6 +84,9 @@ class KeyTrack:
     recent: Recent = field(default_factory=Recent)
     #: Whether a fresh delivery was asked for since the key last vanished.
     asked: bool = False
+    #: The text of the value the last run drew (what the browser shows until it draws the
+    #: next run); ``None`` when unknown.
+    drawn: str | None = None
 
     def is_old_state(self, text: str) -> bool:
         """Whether ``text`` is a value this key held recently (or one an applied value

@@ -255,10 +255,16 @@ class ChannelState:
         return restored
 
     def remember_shapes(self, page: str, current: Mapping[str, Any]) -> None:
-        """Record the value each bound key has at the end of ``sync`` on ``page``."""
+        """Record the value each bound key has at the end of ``sync`` on ``page``: what the
+        run draws, and the shape of the key there."""
         self.shapes.setdefault(page, {}).update(current)
-        for key in current:
-            self.track(key).asked = False
+        for key, value in current.items():
+            track = self.track(key)
+            track.asked = False
+            try:
+                track.drawn = to_json_text(key, value)
+            except Exception:  # noqa: BLE001 - not shareable: reported where it is read
+                track.drawn = None
 
     def detect_edits(
         self,
@@ -333,6 +339,7 @@ class ChannelState:
                 continue
             text = to_json_text(key, current[key])
             track = self.track(key)
+            previous = track.drawn
             track.recent.add(text)
             known = track.known
             if known is None:
@@ -351,6 +358,7 @@ class ChannelState:
                 confirmed=confirmed and not returned,
                 beside=lambda key=key: changed_beside(key),
                 now=now,
+                previous=previous,
             ))
             if verdict is Verdict.PUT_BACK:
                 ok, shaped = known.shaped_like(value)

@@ -26,9 +26,9 @@ KEPT = RuleState(Phase.KEPT_LOCAL, frozenset(), None, '"text"')
 
 def reported(text: str = "1", *, same: bool = False, fits: bool = True, changed=None,
              assigned=False, news=False, confirmed=True, beside=False, now=T + 0.1,
-             ) -> Reported:
+             previous=None) -> Reported:
     return Reported(text, same, lambda: fits, changed, assigned, news, confirmed,
-                    lambda: beside, now)
+                    lambda: beside, now, previous)
 
 
 def test_a_page_switch_settles_with_the_history_as_stale_texts() -> None:
@@ -56,14 +56,20 @@ def test_news_supersedes_the_replaced_value_and_settling_stays_settling() -> Non
     assert state.phase is Phase.SETTLING and state.local is None
 
 
-def test_an_assignment_is_an_edit() -> None:
-    assert step(SUPERSEDED, reported("1", assigned=True)) == (LIVE, Verdict.EDIT)
+def test_an_assignment_is_an_edit_and_the_value_drawn_before_becomes_stale() -> None:
+    state, verdict = step(LIVE, reported("5", assigned=True, previous="3"))
+    assert verdict is Verdict.EDIT
+    assert state == RuleState(Phase.SUPERSEDED, frozenset({"3"}), T + 0.1)
+    state, verdict = step(SUPERSEDED, reported("1", assigned=True, previous="1"))
+    assert verdict is Verdict.EDIT and state == LIVE
 
 
 def test_the_shared_value_is_in_step_and_confirms_the_browser_draws_it() -> None:
     assert step(SUPERSEDED, reported(same=True)) == (LIVE, Verdict.IN_STEP)
     unconfirmed = step(SUPERSEDED, reported(same=True, confirmed=False))
     assert unconfirmed == (SUPERSEDED, Verdict.IN_STEP)
+    assigned = step(SUPERSEDED, reported(same=True, assigned=True))
+    assert assigned == (SUPERSEDED, Verdict.IN_STEP), "an assignment shows nothing drawn"
     assert step(SETTLING, reported(same=True))[0] == RuleState(Phase.SETTLING)
     assert step(SETTLING, reported(same=True, changed=True))[0] == LIVE
 
