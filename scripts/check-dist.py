@@ -6,7 +6,7 @@ One sdist and one wheel of the current version; each carries the licence and the
 frontend of both hosts (v1 ``index.html``, v2 ``tabsync-v2-*.js``, exactly one ``.wasm``) and
 nothing that does not belong in a release (tests, caches, ``node_modules``, Rust ``target``,
 build leftovers). The wheel's metadata has what the release promises: Python floor, licence,
-the ``redis`` extra, and only classifiers PyPI accepts.
+the ``redis`` extra, only classifiers PyPI accepts, and the README as the long description.
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ from pathlib import Path, PurePosixPath
 from trove_classifiers import classifiers as TROVE
 
 REPO = Path(__file__).resolve().parents[1]
+#: The PyPI long description must be this file (streamlit_component/README.md links to it).
+README = REPO / "README.md"
 
 
 def source_version() -> str:
@@ -87,6 +89,11 @@ def check_metadata(archive: str, text: str) -> None:
     requires = meta.get_all("Requires-Dist") or []
     if not any(r.startswith("streamlit>=") for r in requires):
         fail(f"{archive}: no streamlit requirement: {requires}")
+    if meta.get("Description-Content-Type") != "text/markdown":
+        fail(f"{archive}: long description is not Markdown: {meta.get('Description-Content-Type')}")
+    if meta.get_payload().strip() != README.read_text(encoding="utf-8").strip():
+        fail(f"{archive}: the long description is not README.md (streamlit_component/README.md "
+             "must be a link to it)")
     classifiers = meta.get_all("Classifier") or []
     unknown = [c for c in classifiers if c not in TROVE]
     if not classifiers or unknown:

@@ -20,23 +20,29 @@ from .errors import WidgetAlreadyCreatedError
 
 ConflictPolicy = Literal["lww", "reject"]
 """``"lww"``: last writer wins. ``"reject"``: an edit made on a value that another tab has
-since replaced is not written; the tab gets the stored value and the conflict is reported."""
+since replaced is not written; the tab gets the stored value and the conflict is reported
+(see the ``conflict`` parameter of :func:`sync`)."""
 
 Across = Literal["tabs", "devices"]
 """``"tabs"``: the tabs of one browser, through its storage, with no server state.
 ``"devices"``: every tab of every browser of one ``user``, through a relay on the server
-(embedded in the Streamlit process, or Redis when ``TABSYNC_REDIS_URL`` is set)."""
+(embedded in the Streamlit process, or Redis when ``TABSYNC_REDIS_URL``, or ``redis_url``
+under ``[tabsync]`` in Streamlit's secrets, is set). Set-up, outages and limits:
+``docs/across-devices.md``."""
 
 Wakeup = Literal["rerun", "poll"]
 """How idle sessions learn of news from the relay: ``"rerun"`` (the server reruns them through
-Streamlit's runtime) or ``"poll"`` (a fragment checks every second; the public fallback)."""
+Streamlit's runtime) or ``"poll"`` (a fragment checks every second; the public fallback, used
+where the runtime offers no rerun of other sessions, or when ``TABSYNC_WAKEUP=poll``)."""
 
 SyncStatus = Literal["starting", "live", "degraded", "blocked"]
 """Where a tab stands: ``starting`` until the shared state has been read, then ``live``;
 ``degraded`` when something is wrong but sync goes on (a write failed, for example storage is
 full; or storage is denied and the open tabs sync over ``BroadcastChannel`` without
 persistence: :attr:`SyncInfo.error` says which); ``blocked`` when neither storage nor
-``BroadcastChannel`` works, in which case the tab works on its own."""
+``BroadcastChannel`` works, or the browser side could not read what the Python side sent (for
+example a frontend of another release), in which case the tab works on its own and
+:attr:`SyncInfo.error` says why."""
 
 _STATE_PREFIX = "_tabsync_state:"
 
@@ -60,9 +66,12 @@ class SyncInfo:
     applied : tuple of str
         Keys whose values from other tabs were applied in this run.
     rejected : dict of str to str
-        Keys whose values from other tabs were not applied, with the reason.
+        Keys whose values from other tabs were not applied, with the reason: the value did
+        not fit the key (its JSON type differs from the key's current value's, or the key's
+        validator refused it).
     conflicts : tuple of Conflict
-        This tab's edits refused in this run under ``conflict="reject"``.
+        This tab's edits refused in this run under ``conflict="reject"``, each a
+        ``Conflict(key, mine, theirs)``.
     last_update : datetime or None
         When a value from another tab was last applied in this tab (UTC).
     error : str or None
@@ -72,7 +81,7 @@ class SyncInfo:
         since the component started: malformed, oversized, from the far future. With
         ``across="devices"``, also the entries this tab's browser handed over for the relay
         that the server refused since the session started: keys ``sync()`` does not name,
-        over the caps (see the README's Security section), malformed.
+        over the caps (see ``docs/security.md``), malformed.
     restored : tuple of str
         Keys whose shared value was put back in this run instead of being shared: the key
         had vanished from session state (a page switch, a widget not drawn in some runs, or
@@ -135,7 +144,14 @@ def sync(
     """Keep the listed ``st.session_state`` keys in step across this browser's tabs.
 
     Call it once per run, before the widgets bound to ``keys``: a value changed in another tab
-    is then already in ``st.session_state`` when those widgets are drawn.
+    is then already in ``st.session_state`` when those widgets are drawn (values from other
+    tabs are assigned before it returns). Before a tab has read the shared state (its very
+    first run) nothing it holds is published, so a new tab's defaults never overwrite the
+    shared state. Only a user's change is shared: a widget's default, or the state a widget
+    reports again after a page switch, is not (see ``docs/reliability.md``).
+
+    This docstring is the full reference of the parameters; ``README.md`` has them at a
+    glance, and ``docs/`` the behaviour beyond one call.
 
     Parameters
     ----------
@@ -143,31 +159,44 @@ def sync(
         The session state keys to share (usually widget keys). As a mapping, each key's
         validator decides which values from other tabs it accepts: a type (``int``,
         ``str``, ...), a pydantic model class, or a callable returning a bool; ``None``
-        keeps the default check (the JSON type of the key's current value).
+        keeps the default check: the value's JSON type must fit the key's current value
+        (numbers for numbers, lists for lists and tuples, ...); lists come back as tuples
+        where the current value is a tuple (a range slider's). A value that does not fit is
+        not applied and is listed in :attr:`SyncInfo.rejected`.
     channel : str, optional
         Namespace of the shared state: letters, digits, ``_``, ``.`` and ``-``, at most 64.
         Defaults to one namespace per app (derived from the main script's path).
     user : str or mapping, optional
         Scope the shared state to a signed-in user: a user id, or ``st.user`` (its ``iss``
-        and ``sub`` claims, else ``email``). Tabs of different users never see each other's
-        values, even in one browser. Only a digest of the id is stored (keyed with
-        ``TABSYNC_SECRET`` when set). A user who is not logged in shares within the browser.
+        and ``sub`` claims, else ``email``, else ``id``). Tabs of different users never see
+        each other's values, even in one browser. Only a digest of the id is stored (keyed
+        with ``TABSYNC_SECRET`` when set). A user who is not logged in shares within the
+        browser.
     across : {"tabs", "devices"}, default "tabs"
         ``"tabs"``: the tabs of this browser. ``"devices"``: every tab of every browser
         where the same ``user`` runs ``sync`` with the same ``channel``, through the server:
         a relay embedded in the Streamlit process, or Redis when ``TABSYNC_REDIS_URL`` (or
         ``redis_url`` under ``[tabsync]`` in secrets) is set, for several server processes.
-        Needs ``user``.
+        Needs ``user``. See ``docs/across-devices.md``.
     ttl : float, optional
         Time to live of shared values, in seconds. Values written longer ago are ignored
         when read and removed from storage, so a tab opened later never brings them back.
+        With ``across="devices"`` the relay stops handing them out too (in Redis, through
+        key expiry).
     conflict : {"lww", "reject"}, default "lww"
         ``"lww"``: concurrent edits of one key resolve to the last write. ``"reject"``
         (optimistic locking): an edit made on a value another tab has since replaced is not
         written; this tab gets the stored value instead and the conflict is reported in
-        :attr:`SyncInfo.conflicts` and to ``on_conflict``. The check is atomic across tabs
-        through the Web Locks API; where a browser lacks it, it is made without the lock
-        and :attr:`SyncInfo.error` says so.
+        :attr:`SyncInfo.conflicts` and to ``on_conflict``. The check-and-write is atomic
+        across tabs: it runs under a Web Lock named after the key. Where a browser lacks Web
+        Locks, or a lock request fails, the check still runs without the lock, the edit is
+        written (or refused) all the same, and :attr:`SyncInfo.error` says so. Where storage
+        is denied (the open tabs sync over ``BroadcastChannel``) the check is made against
+        what the tab has heard, so two edits made at the same moment may both be written
+        (the later stamp wins, as under ``"lww"``). With ``across="devices"`` it is also a
+        compare-and-set on the relay, atomic across devices and servers: of two edits made
+        on the same value the first to reach the relay wins, and the other device takes the
+        winning value back and reports the conflict.
     on_conflict : callable, optional
         Called as ``on_conflict(key, mine, theirs)`` once per refused edit, in the run that
         learns of it, before the widgets are drawn.
@@ -202,10 +231,14 @@ def sync(
         If the widget of a bound key was created earlier in this run.
     UnshareableValueError
         If a bound key holds a value that is not JSON data or is too large to share.
+    FrontendNotBuiltError
+        If the component's built frontend is missing (a source checkout without
+        ``make build``).
     TabSyncError
-        If ``keys``, ``channel`` or ``presence`` is malformed, or ``across="devices"`` has
-        no ``user`` or its relay cannot be set up (Redis URL malformed, ``redis`` not
-        installed).
+        If ``keys``, ``channel``, ``across``, ``ttl``, ``conflict``, ``presence`` or a
+        callback is malformed, ``across="devices"`` has no ``user`` or its relay cannot be
+        set up (Redis URL malformed, ``redis`` not installed), or ``TABSYNC_HOST`` names no
+        host this Streamlit has.
     """
     options = sync_options(
         keys,
