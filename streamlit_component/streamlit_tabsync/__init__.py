@@ -15,7 +15,7 @@ Examples
 
 from __future__ import annotations
 
-from ._state import Conflict
+from ._conflicts import Conflict
 from ._sync import Across, ConflictPolicy, SyncInfo, SyncStatus, Wakeup, sync
 from ._validate import Validator
 from ._values import MAX_VALUE_BYTES
