@@ -8,7 +8,7 @@ release), the probe degrades as its docstring says instead of raising in the app
 
 from __future__ import annotations
 
-from collections.abc import Container, Iterable
+from collections.abc import Callable, Container, Iterable
 from typing import Any
 
 from streamlit.runtime.scriptrunner import get_script_run_ctx
@@ -203,24 +203,40 @@ _RERUN_PATIENCE_S = 30.0
 _RERUN_RETRY_S = 0.05
 
 
-def current_fragment_id() -> str | None:
-    """Id of the fragment running now (``None`` outside a fragment or when unknown).
+def fresh_widget_states(keys: Iterable[str]) -> bool | None:
+    """Whether the browser reported a state for some bound key's widget in this rerun.
 
-    Fallback: ``None``, with which :func:`rerun_session` reruns the whole script instead.
+    A run the server asked for (:func:`rerun_session`) carries no widget states: its widget
+    values are what the previous run drew. A rerun the browser asked for carries the state
+    of every widget it shows. ``None`` when no bound key has a widget yet (a first run) or
+    the probe fails.
+
+    Fallback: ``None`` (unknown), which only loses the server run's certainty that its
+    values are not the browser's (its edits are then checked as a browser run's are).
     """
-    ctx = get_script_run_ctx()
-    fragment_id = getattr(ctx, "current_fragment_id", None) if ctx is not None else None
-    return fragment_id if isinstance(fragment_id, str) and fragment_id else None
+    try:
+        state = _session_state_internals()
+        mapper = state._key_id_mapper
+        new = state._new_widget_state
+        ids = [mapper.get_id_from_key(key, None) for key in keys]
+        ids = [widget_id for widget_id in ids if widget_id is not None]
+        if not ids:
+            return None
+        return any(widget_id in new for widget_id in ids)
+    except Exception:  # noqa: BLE001 - private API: degrade, never raise in the script
+        return None
 
 
-def rerun_session(session_id: str, fragment_id: str | None = None) -> bool:
-    """Ask another session to run its script (or one fragment of it) again.
+def rerun_session(session_id: str, wanted: Callable[[], bool] | None = None) -> bool:
+    """Ask another session to run its whole script again, with no widget states.
 
     Called from any thread. The rerun is requested on the server's event loop, only while
-    the session is not running (a request during a run would replace the user's run with
-    older widget states), with a copy of the session's last client state (so a multipage app
-    stays on its page) whose fragment id is ``fragment_id`` (cleared when ``None``: the whole
-    script runs). A fragment that no longer exists is skipped by Streamlit.
+    the session is not running (a request during a run would replace the user's run), with
+    a copy of the session's last client state (so a multipage app stays on its page) whose
+    fragment id is cleared (the whole script runs) and whose widget states are left out:
+    the run's widget values are then what the session's last run drew, never a browser's
+    report older than that (see :func:`fresh_widget_states`). ``wanted`` is asked before
+    each attempt: when it says no (the news was read meanwhile), the rerun is dropped.
 
     Returns
     -------
@@ -243,13 +259,18 @@ def rerun_session(session_id: str, fragment_id: str | None = None) -> bool:
         state = session._state
         if state == AppSessionState.SHUTDOWN_REQUESTED:
             return
+        if wanted is not None and not wanted():
+            return
         if state == AppSessionState.APP_IS_RUNNING:
             if left > 0:
                 loop.call_later(_RERUN_RETRY_S, attempt, left - 1)
             return
         client_state = ClientState()
         client_state.CopyFrom(session._client_state)
-        client_state.fragment_id = fragment_id or ""
+        client_state.fragment_id = ""
+        # An empty (not absent) set of widget states: Streamlit still starts the run from
+        # the values the last run drew, and no callback fires.
+        client_state.widget_states.Clear()
         session.request_rerun(client_state)
 
     try:

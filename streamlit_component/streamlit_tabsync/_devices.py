@@ -1,22 +1,22 @@
-"""``sync(across="devices")``: a run's dealings with the relay, and the component's fragment.
+"""``sync(across="devices")``: one run's dealings with the relay, and the polling fallback.
 
-The component of a devices-mode ``sync`` runs inside a fragment. A delivery that only hands
-stamped entries over for the relay reruns this fragment alone, never the whole script, so
-the writer pays one fragment run per edit; news for the tab asks for a run of the whole app,
-which applies it before the widgets are drawn. When another session's news reaches the
-relay, the hub reruns this fragment, which brings the relay's entries to the browser.
+News from another device reaches an idle session as exactly one run of its whole script:
+the relay's hub asks for it (with no widget states, so the run starts from what the last run
+drew), and ``sync`` applies what the relay holds that is news to the tab (checked as a
+delivery's values are) before the widgets are drawn. The render args then carry the relay's
+entries to the browser, whose engine writes them to storage, so the browser's other tabs
+follow without another trip to the server.
 """
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from typing import Any
 
 import streamlit as st
 
 from . import _compat, _settings
-from ._component import HostName, delivery_in, mount
+from ._component import HostName, mount
 from ._protocol import Delivery
 from ._relay.hub import RelayHub, RelayView, get_hub
 from ._relay.state import RelayState
@@ -25,10 +25,6 @@ from .errors import TabSyncError
 
 #: How often the polling fallback looks for news, in seconds.
 POLL_EVERY_S = 1.0
-
-#: Set while ``sync`` runs the devices fragment as part of the whole script, so the fragment
-#: tells that call from a run of the fragment alone.
-_full_run = threading.local()
 
 _rerun_probe: bool | None = None
 
@@ -74,6 +70,16 @@ class DevicesRun:
             state.relay = RelayState()
         return cls(hub, namespace, state.relay)
 
+    def begin(self, bound: Sequence[str]) -> bool:
+        """Joins the scope and pays any run the hub owed this session. Returns True when this
+        run is the one the hub asked for: it carries no widget states from the browser (its
+        values are what the last run drew), which Streamlit's widget state confirms."""
+        if not self.session_id:
+            return False
+        self.hub.join(self.namespace, self.session_id)
+        owed = self.hub.reading(self.session_id)
+        return owed and _compat.fresh_widget_states(bound) is False
+
     @property
     def view(self) -> RelayView:
         """The relay's health and entries, read once per run, after the hand-over (so the
@@ -90,80 +96,14 @@ class DevicesRun:
         self.state.seen_delivery = delivery.id
 
     def mount(self, host: HostName, args: dict[str, Any], key: str, state_key: str) -> None:
-        """Mounts the component inside the fragment, with the relay's part of the args."""
+        """Mounts the component with the relay's part of the args (and, where the server
+        cannot rerun other sessions, the polling fragment)."""
         args["devices"] = True
         args["relay"] = self.state.render_part(self.view)
         args["seen"] = self.state.seen_delivery
-        self.state.last_args = args
-        _full_run.args = args
-        try:
-            _devices_fragment(host, key, state_key, self.namespace)
-        finally:
-            _full_run.args = None
-
-
-@st.fragment
-def _devices_fragment(host: HostName, key: str, state_key: str, namespace: str) -> None:
-    args = getattr(_full_run, "args", None)
-    hub = get_hub()
-    session_id = _compat.session_id()
-    if args is not None:
-        if session_id is not None:
-            # News reruns this fragment alone (see RelayHub.join).
-            hub.join(namespace, session_id, _compat.current_fragment_id())
         mount(host, args, key)
-        _poll_if_needed(namespace, state_key)
-        return
-    # A run of this fragment alone: the component posted a delivery, or the relay has news
-    # (the hub asked for this run): the args get the relay's entries as they are now.
-    state = st.session_state.get(state_key)
-    relay = state.relay if isinstance(state, ChannelState) else None
-    if not isinstance(state, ChannelState) or relay is None or relay.last_args is None:
-        st.rerun(scope="app")
-        return
-    if _fragment_needs_app_run(hub, namespace, session_id or "", state, relay, host, key):
-        relay.server_run = True
-        st.rerun(scope="app")
-    relay.last_args = {**relay.last_args, "seen": relay.seen_delivery}
-    view = hub.view(namespace)
-    if view.entries is not None:
-        relay.last_args["relay"] = relay.render_part(view)
-    mount(host, relay.last_args, key)
-    _poll_if_needed(namespace, state_key)
-
-
-def _fragment_needs_app_run(
-    hub: RelayHub,
-    namespace: str,
-    origin: str,
-    state: ChannelState,
-    relay: RelayState,
-    host: HostName,
-    key: str,
-) -> bool:
-    """Handles what a run of the fragment alone brought; True when the whole app must run:
-    the user's edit came in this batch, the relay refused an edit, or the delivery is news."""
-    session = st.session_state
-    keys = list((relay.last_args or {}).get("keys", ()))
-    changed = _compat.widgets_changed(keys)
-    current = {k: session[k] for k in keys if k in session}
-    user_edit, put_back = state.keep_drawn_values(keys, current, changed)
-    for item in put_back:
-        session[item.key] = item.value
-    delivery = Delivery.parse(delivery_in(host, session.get(key)))
-    if delivery is not None:
-        relay.seen_delivery = delivery.id
-    if delivery is None or delivery.id == state.last_delivery:
-        return user_edit
-    refused = relay.hand_over(hub, namespace, origin, delivery, keys, state.like)
-    return user_edit or refused or not delivery.quiet or state.has_news_in(delivery)
-
-
-def _poll_if_needed(namespace: str, state_key: str) -> None:
-    """The public fallback when other sessions cannot be rerun: poll the hub for news."""
-    if rerun_works():
-        return
-    _relay_poll(namespace, state_key)
+        if not rerun_works():
+            _relay_poll(self.namespace, state_key)
 
 
 @st.fragment(run_every=POLL_EVERY_S)

@@ -36,6 +36,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ._clock import parse_stamp, stamp_text
 from ._conflicts import Conflict, conflict_of, value_of_text
 from ._edit_rule import (
     SUPERSEDED_GRACE_S,
@@ -50,6 +51,7 @@ from ._edit_rule import (
 )
 from ._key_track import KeyTrack, Known
 from ._protocol import Delivery, decode_value, render_args
+from ._relay.base import MAX_AHEAD_MS, RelayEntry, entry_value, now_ms, stamp_order
 from ._relay.state import RelayState
 from ._validate import Validator, check
 from ._values import to_json_text, untag
@@ -84,11 +86,17 @@ class Rejected:
 
 @dataclass
 class Outcome:
-    """What one delivery changes in this tab."""
+    """What one delivery (or the relay's news) changes in this tab."""
 
     applied: list[Applied] = field(default_factory=list)
     rejected: list[Rejected] = field(default_factory=list)
     conflicts: list[Conflict] = field(default_factory=list)
+
+    def merge(self, other: Outcome) -> None:
+        """Adds what ``other`` changes (applied later, so its values win)."""
+        self.applied.extend(other.applied)
+        self.rejected.extend(other.rejected)
+        self.conflicts.extend(other.conflicts)
 
 
 @dataclass
@@ -470,7 +478,6 @@ class ChannelState:
         if delivery.ns is None:
             return outcome  # the browser side could not read the render args: a report only
         outcome.conflicts = self._new_conflicts(delivery, keys)
-        samples = self.shapes.get(page, {})
         for key in keys:
             track = self.track(key)
             if track.pending is not None:
@@ -480,59 +487,93 @@ class ChannelState:
             entry = delivery.values.get(key)
             if key in edited or entry is None:
                 continue
-            like = current[key] if key in current else samples.get(key)
-            validator = validators.get(key) if validators else None
-            before = track.known
-            taken = self._take_value(key, track, entry, key in current, like, validator, outcome)
-            if taken is None:
-                continue
-            value, text = taken
-            shown = to_json_text(key, current[key]) if key in current else None
-            if shown == text and before is not None and before.text == text:
-                # The same value under a newer stamp: nothing to assign.
-                track.rule, _ = step(track.rule, NewsApplied(None, now))
-                continue
-            if shown is not None:
-                track.recent.add(shown)
-            track.rule, _ = step(track.rule, NewsApplied(shown, now))
-            track.recent.add(text)
-            outcome.applied.append(Applied(key, value))
+            known = track.known
+            if known is not None and known.stamp == entry.stamp and track.rule.phase is not (
+                Phase.KEPT_LOCAL
+            ):
+                continue  # nothing new
+            news = _News(key, entry.stamp, lambda text=entry.text: untag(decode_value(text)))
+            self._take(news, track, current, validators, page, now, outcome)
         if not self.live:
             self._go_live(keys, current)
         if outcome.applied:
             self.last_update = time.time()
         return outcome
 
-    def _take_value(
-        self, key: str, track: KeyTrack, entry: Any, shown: bool, like: Any,
-        validator: Validator | None, outcome: Outcome,
-    ) -> tuple[Any, str] | None:
-        """The delivered value of ``key`` checked and shaped for this tab, with its text, or
-        ``None`` when it is not news (the stamp is known) or is refused (recorded in
-        ``outcome``). A value taken becomes the key's known value."""
-        known = track.known
-        if known is not None and known.stamp == entry.stamp and track.rule.phase is not (
-            Phase.KEPT_LOCAL
-        ):
-            return None
-        if not shown and track.rule.settling:
-            return None  # its widget draws its default first; a fresh delivery follows
-        try:
-            remote = untag(decode_value(entry.text))
-        except ValueError as exc:  # untrusted input never raises
-            outcome.rejected.append(Rejected(key, f"not JSON data ({exc})"))
-            return None
-        ok, shaped = check(remote, like, validator)
-        if not ok:
-            outcome.rejected.append(Rejected(key, str(shaped)))
-            return None
-        try:
-            text = to_json_text(key, shaped)
-        except Exception as exc:  # noqa: BLE001 - untrusted input never raises
-            outcome.rejected.append(Rejected(key, str(exc)))
-            return None
-        track.known = Known(text, entry.stamp)
-        return shaped, text
+    def take_relay(
+        self,
+        snapshot: Mapping[str, RelayEntry],
+        keys: Sequence[str],
+        current: Mapping[str, Any],
+        edited: Sequence[str],
+        validators: Mapping[str, Validator] | None = None,
+        *,
+        page: str = "",
+        now: float | None = None,
+    ) -> Outcome:
+        """Work out which values the relay holds that this tab must apply (news that reached
+        this session through the server, in the one run the hub asked for).
+
+        Only an entry with a stamp strictly above the key's known one is news, checked as
+        strictly as a delivery's values (far-future stamps, the type guard, validators,
+        caps); this run's own edits win, as over a delivery. Parameters as for
+        :meth:`take_delivery`; ``snapshot`` is the relay's entries by key.
+        """
+        outcome = Outcome()
+        if not self.live:
+            return outcome  # the first delivery brings the relay's values with storage's
+        now = time.monotonic() if now is None else now
+        ahead_of = now_ms() + MAX_AHEAD_MS
+        for key in keys:
+            entry = snapshot.get(key)
+            track = self.track(key)
+            if entry is None or key in edited or track.pending is not None:
+                continue
+            held = parse_stamp(track.known.stamp) if track.known is not None else None
+            if held is not None and stamp_order(entry.stamp, held) <= 0:
+                continue  # nothing new
+            if entry.stamp[0] > ahead_of:
+                outcome.rejected.append(Rejected(key, "its stamp is from the far future"))
+                continue
+            news = _News(key, stamp_text(entry.stamp), lambda e=entry: untag(entry_value(e)))
+            self._take(news, track, current, validators, page, now, outcome)
+        if outcome.applied:
+            self.last_update = time.time()
+        return outcome
+
+    def _take(
+        self,
+        news: _News,
+        track: KeyTrack,
+        current: Mapping[str, Any],
+        validators: Mapping[str, Validator] | None,
+        page: str,
+        now: float,
+        outcome: Outcome,
+    ) -> None:
+        """Checks one value of news and, when it fits, makes it the key's known value and
+        (where it differs from the shown one) a value to assign."""
+        key = news.key
+        if key not in current and track.rule.settling:
+            return  # its widget draws its default first; a fresh delivery follows
+        like = current[key] if key in current else self.shapes.get(page, {}).get(key)
+        validator = validators.get(key) if validators else None
+        before = track.known
+        taken = _checked(news, like, validator, outcome)
+        if taken is None:
+            return
+        value, text = taken
+        track.known = Known(text, news.stamp)
+        shown = to_json_text(key, current[key]) if key in current else None
+        if shown == text and before is not None and before.text == text:
+            # The same value under a newer stamp: nothing to assign.
+            track.rule, _ = step(track.rule, NewsApplied(None, now))
+            return
+        if shown is not None:
+            track.recent.add(shown)
+        track.rule, _ = step(track.rule, NewsApplied(shown, now))
+        track.recent.add(text)
+        outcome.applied.append(Applied(key, value))
 
     def _go_live(self, keys: Sequence[str], current: Mapping[str, Any]) -> None:
         """The first delivery: keys the shared state lacks start from this tab's values."""
@@ -578,3 +619,35 @@ class ChannelState:
             resend=self.resend,
             presence=presence,
         )
+
+
+@dataclass(frozen=True)
+class _News:
+    """One key's value from elsewhere (a delivery, the relay), before it is checked."""
+
+    key: str
+    #: Its stamp, as text.
+    stamp: str
+    #: Decodes the value (raises ``ValueError`` for text that is not JSON data).
+    decode: Callable[[], Any]
+
+
+def _checked(
+    news: _News, like: Any, validator: Validator | None, outcome: Outcome
+) -> tuple[Any, str] | None:
+    """The value of ``news`` checked and shaped for this tab, with its text, or ``None`` when
+    it is refused (recorded in ``outcome``): untrusted input never raises."""
+    try:
+        remote = news.decode()
+    except ValueError as exc:
+        outcome.rejected.append(Rejected(news.key, f"not JSON data ({exc})"))
+        return None
+    ok, shaped = check(remote, like, validator)
+    if not ok:
+        outcome.rejected.append(Rejected(news.key, str(shaped)))
+        return None
+    try:
+        return shaped, to_json_text(news.key, shaped)
+    except Exception as exc:  # noqa: BLE001 - untrusted input never raises
+        outcome.rejected.append(Rejected(news.key, str(exc)))
+        return None

@@ -264,14 +264,20 @@ def sync(
     host = chosen_host()
     raw = delivery_in(host, session.get(options.component_key))
     devices = DevicesRun.open(options.namespace, state) if options.devices else None
+    server_run = devices is not None and devices.begin(bound)
     parsed = Delivery.parse(raw)
     if devices is not None and parsed is not None:
         devices.hand_over(state, parsed, bound)
-    run.restored += run.edits(parsed)
+    run.restored += run.edits(parsed, server_run)
     _assign(session, run.current, run.restored)
     outcome = state.take_delivery(
         raw, bound, run.current, run.edited, options.validators, page=run.page
     )
+    if devices is not None and devices.view.snapshot is not None:
+        outcome.merge(state.take_relay(
+            devices.view.snapshot, bound, run.current, run.edited, options.validators,
+            page=run.page,
+        ))
     _assign(session, run.current, outcome.applied)
     state.remember_shapes(run.page, run.current)
     if devices is not None:
@@ -333,16 +339,21 @@ class _Run:
         run.restored = state.put_back_vanished(bound, current, page)
         return run
 
-    def edits(self, delivery: Delivery | None) -> list[Applied]:
-        """Finds this run's edits (the edit rule); returns the values to put back."""
+    def edits(self, delivery: Delivery | None, server_run: bool) -> list[Applied]:
+        """Finds this run's edits (the edit rule); returns the values to put back.
+
+        ``server_run``: the hub asked for this run (news from the relay) and it carries no
+        widget states from the browser, so its values are what the last run drew.
+        """
         state, bound = self.state, self.bound
         # A delivery not processed yet means the component requested this rerun, not the
         # user (a quiet one only carried entries for the relay).
-        news = (
+        news = server_run or (
             delivery is not None
             and delivery.id != state.last_delivery
             and not (delivery.quiet and not state.has_news_in(delivery))
         )
+        watched = (self.returned or state.settling) and not server_run
         self.edited, put_back = state.detect_edits(
             bound,
             self.current,
@@ -351,9 +362,9 @@ class _Run:
             returned=self.returned,
             # Only settling keys consult it: skip the probe of Streamlit's widget state on
             # ordinary reruns.
-            changed=_compat.widgets_changed(bound) if self.returned or state.settling else None,
+            changed=_compat.widgets_changed(bound) if watched else None,
             beside=lambda: _compat.widgets_changed_beside(bound),
-            confirmed=not (state.relay is not None and state.relay.take_server_run()),
+            confirmed=not server_run,
         )
         return put_back
 

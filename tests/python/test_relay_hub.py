@@ -134,3 +134,28 @@ def test_a_hand_over_of_made_up_keys_stores_nothing_and_reruns_nobody():
     assert hub.view("u-ann").entries == (named["e"],)
     assert sessions.reruns == ["member"]
     assert state.refused_entries == 3005
+
+
+def test_news_owes_each_other_session_one_run_until_it_reads_the_relay():
+    hub, sessions = make_hub()
+    wanted = []
+    sessions.open |= {"writer", "reader"}
+
+    def rerun(sid, still_wanted):
+        sessions.reruns.append(sid)
+        wanted.append(still_wanted)
+        return True
+
+    hub._rerun = rerun
+    hub.join("u-ann", "writer")
+    hub.join("u-ann", "reader")
+    for n in range(3):  # a burst of news: one run owed, one asked for
+        hub.publish("u-ann", entry("u-ann", "zoom", n, 1000 + n), origin="writer")
+    assert sessions.reruns == ["reader"]
+    assert wanted[0]() is True
+    assert hub.reading("reader") is True, "the run pays the debt"
+    assert wanted[0]() is False, "a rerun not started yet is dropped once the news is read"
+    assert hub.reading("reader") is False
+    # News after the read (while the reader's run goes on) owes it another run.
+    hub.publish("u-ann", entry("u-ann", "zoom", 9, 2000), origin="writer")
+    assert sessions.reruns == ["reader", "reader"]

@@ -217,9 +217,9 @@ def browser(monkeypatch: pytest.MonkeyPatch) -> Browser:
     fake = Browser()
     from streamlit_tabsync import _devices
 
-    for module in (_sync, _devices):  # the devices fragment mounts the component itself
+    for module in (_sync, _devices):  # devices mode mounts the component from _devices
         monkeypatch.setattr(module, "mount", lambda host, args, key: fake.args.append(dict(args)))
-        monkeypatch.setattr(module, "delivery_in", lambda host, value: fake.posted)
+    monkeypatch.setattr(_sync, "delivery_in", lambda host, value: fake.posted)
     return fake
 
 

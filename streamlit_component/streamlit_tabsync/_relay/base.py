@@ -355,6 +355,17 @@ def _stamp(raw: Any) -> Stamp:
     return (wall, counter, tab)
 
 
+def entry_value(entry: RelayEntry) -> Any:
+    """The value ``v`` of an entry, decoded exactly (integers of any size, every float).
+
+    Raises
+    ------
+    RelayEntryError
+        (a ``ValueError``) if the text no longer decodes (it was checked when parsed).
+    """
+    return _decode(entry.text)["v"]
+
+
 def check_scope(scope: object) -> str:
     """Return ``scope`` if it is a valid scope name, else raise ``ValueError``."""
     if not is_valid_name(scope):

@@ -1,15 +1,20 @@
 """The process-wide meeting point of ``sync(across="devices")`` calls and the server relay.
 
 One :class:`RelayHub` per Streamlit server process. Each run of a devices-mode ``sync``
-*joins* its session to its scope (one user's channel), reads the relay's entries for the
-render args, and *publishes* the stamped entries its browser handed over. When the relay
-reports news for a scope (a put in this process or, through Redis, in another), the hub asks
-every other session of that scope to run again, so idle tabs on other devices update without
-interaction; when the relay comes back after an outage, every session runs again to resync
-(pub/sub messages sent meanwhile are lost) and to heal the relay from its browser.
+*joins* its session to its scope (one user's channel), reads the relay's entries, applies
+what is news to it, and *puts* the stamped entries of its edits. When the relay reports news
+for a scope (a put in this process or, through Redis, in another), the hub asks every other
+session of that scope to run its whole script once, so idle tabs on other devices update
+without interaction; when the relay comes back after an outage, every session runs again to
+resync (pub/sub messages sent meanwhile are lost) and to heal the relay from its browser.
 
-The hub never merges: it stores what the relay decides (strictly newer stamp wins) and hands
-entries to the browsers, where the WASM engine checks and merges them.
+Reruns are *owed*, not queued: news for a session that already owes one adds nothing, and
+a session that reads the relay (:meth:`RelayHub.reading`) pays its debt, so a session gets
+one run per burst of news, and news that arrives while it runs (after it read the relay)
+gets one run once that run ends.
+
+The hub never merges: it stores what the relay decides (strictly newer stamp wins); each
+session checks what it reads as strictly as the browser would.
 """
 
 from __future__ import annotations
@@ -56,6 +61,8 @@ class RelayView:
     reason: str | None
     #: The scope's entry texts (sorted by key), or ``None`` when the relay is unreachable.
     entries: tuple[str, ...] | None
+    #: The same entries by key, parsed.
+    snapshot: dict[str, RelayEntry] | None = None
 
 
 class RelayHub:
@@ -64,10 +71,11 @@ class RelayHub:
     Parameters
     ----------
     relay
-        The relay (embedded or Redis).
+        The relay (embedded, Redis or PostgreSQL).
     rerun
-        ``rerun(session_id, fragment_id)`` asks a session to run again (only that fragment
-        when ``fragment_id`` is not ``None``); returns False when the session has ended.
+        ``rerun(session_id, wanted)`` asks a session to run its whole script again, once
+        ``wanted()`` still says so when the session is idle; returns False when the session
+        has ended.
     alive
         Whether a session still exists (used to forget ended sessions between news).
     """
@@ -75,34 +83,45 @@ class RelayHub:
     def __init__(
         self,
         relay: Relay,
-        rerun: Callable[[str, str | None], bool],
+        rerun: Callable[[str, Callable[[], bool]], bool],
         alive: Callable[[str], bool],
     ) -> None:
         self.relay = relay
         self._rerun = rerun
         self._alive = alive
         self._lock = threading.Lock()
-        # scope -> session id -> the fragment that reads the relay (None: rerun the app).
-        self._sessions: dict[str, dict[str, str | None]] = {}
+        # scope -> the sessions that follow it (a dict as an ordered set).
+        self._sessions: dict[str, dict[str, None]] = {}
+        # Sessions owed a run for news they have not read yet.
+        self._owed: set[str] = set()
         self._versions: dict[str, int] = {}
         self._joins = 0
         relay.listen(self._on_news, self._on_health)
 
     # -- sessions -------------------------------------------------------------------------
 
-    def join(self, scope: str, session_id: str, fragment_id: str | None = None) -> None:
-        """Registers ``session_id`` for news of ``scope`` (idempotent; called every run).
-
-        News reruns ``fragment_id`` alone when given: the fragment brings the relay's
-        entries to the browser, whose engine asks for a run of the app only when they are
-        news to it (a session that already has them pays one fragment run).
-        """
+    def join(self, scope: str, session_id: str) -> None:
+        """Registers ``session_id`` for news of ``scope`` (idempotent; called every run)."""
         with self._lock:
-            self._sessions.setdefault(scope, {})[session_id] = fragment_id
+            self._sessions.setdefault(scope, {})[session_id] = None
             self._joins += 1
             sweep = self._joins % _SWEEP_EVERY == 0
         if sweep:
             self.sweep()
+
+    def reading(self, session_id: str) -> bool:
+        """The session is about to read the relay: the run it was owed is being paid (news
+        from now on owes it another). Returns True when it was owed one (this run is, most
+        likely, the one the hub asked for)."""
+        with self._lock:
+            owed = session_id in self._owed
+            self._owed.discard(session_id)
+        return owed
+
+    def owes(self, session_id: str) -> bool:
+        """Whether ``session_id`` is owed a run for news it has not read."""
+        with self._lock:
+            return session_id in self._owed
 
     def sweep(self) -> int:
         """Forgets every session that has ended; returns how many were forgotten."""
@@ -121,6 +140,8 @@ class RelayHub:
             if not ids:
                 del self._sessions[scope]
                 self._versions.pop(scope, None)
+        if not any(session_id in ids for ids in self._sessions.values()):
+            self._owed.discard(session_id)
 
     def session_count(self) -> int:
         """How many (scope, session) registrations the hub holds."""
@@ -138,13 +159,14 @@ class RelayHub:
         """The relay's health and, when it is reachable, the scope's entries."""
         healthy, reason = self.relay.healthy
         entries: tuple[str, ...] | None = None
+        snapshot: dict[str, RelayEntry] | None = None
         if healthy:
             try:
                 snapshot = self.relay.snapshot(scope)
                 entries = tuple(snapshot[key].text for key in sorted(snapshot))
             except RelayUnavailable as exc:
-                healthy, reason = False, str(exc)
-        return RelayView(self.relay.name, healthy, reason, entries)
+                healthy, reason, snapshot = False, str(exc), None
+        return RelayView(self.relay.name, healthy, reason, entries, snapshot)
 
     def publish(
         self,
@@ -197,8 +219,8 @@ class RelayHub:
         with self._lock:
             self._versions[scope] = self._versions.get(scope, 0) + 1
             ids = self._sessions.get(scope, {})
-            targets = [(sid, frag) for sid, frag in ids.items() if sid != origin]
-        self._rerun_all(scope, targets)
+            targets = [sid for sid in ids if sid != origin]
+        self._rerun_owed(scope, targets)
 
     def _on_health(self, healthy: bool, reason: str | None) -> None:
         # Back after an outage: news sent meanwhile was lost, and the relay may have lost
@@ -206,13 +228,16 @@ class RelayHub:
         with self._lock:
             for scope in self._versions:
                 self._versions[scope] += 1
-            # The whole app: the status its script shows changes too.
-            targets = [(s, [(sid, None) for sid in ids]) for s, ids in self._sessions.items()]
-        for scope, pairs in targets:
-            self._rerun_all(scope, pairs)
+            targets = [(s, list(ids)) for s, ids in self._sessions.items()]
+        for scope, ids in targets:
+            self._rerun_owed(scope, ids)
 
-    def _rerun_all(self, scope: str, targets: list[tuple[str, str | None]]) -> None:
-        ended = [sid for sid, fragment in targets if not self._rerun(sid, fragment)]
+    def _rerun_owed(self, scope: str, targets: list[str]) -> None:
+        """Owes each target a run; asks for one where none was owed yet."""
+        with self._lock:
+            fresh = [sid for sid in targets if sid not in self._owed]
+            self._owed.update(fresh)
+        ended = [sid for sid in fresh if not self._rerun(sid, lambda sid=sid: self.owes(sid))]
         if ended:
             with self._lock:
                 for sid in ended:
@@ -247,7 +272,7 @@ def get_hub() -> RelayHub:
             rerun = _compat.rerun_session
             if _settings.wakeup_forced_to_poll():
                 # The public fallback only: sessions poll for news (see sync's wakeup).
-                def rerun(session_id: str, fragment_id: str | None) -> bool:
+                def rerun(session_id: str, wanted: Callable[[], bool]) -> bool:
                     return True
 
             _hub = RelayHub(

@@ -44,12 +44,6 @@ class RelayState:
     #: Id of the last delivery the Python side has seen (sent back in the render args, so
     #: the browser posts the state again when Streamlit dropped a delivery's run).
     seen_delivery: str | None = None
-    #: True while the next run of the app is one this package asked for from the fragment
-    #: (``st.rerun(scope="app")``): it carries no widget states from the browser.
-    server_run: bool = False
-    #: The render args of the last run of the whole script (a fragment run mounts them
-    #: again, with the relay's entries as they are then).
-    last_args: dict[str, Any] | None = None
     #: The hub's news counter last seen by the polling fallback.
     version: int | None = None
 
@@ -126,11 +120,6 @@ class RelayState:
         if self.refused:
             part["refused"] = list(self.refused)
         return part
-
-    def take_server_run(self) -> bool:
-        """Whether this run of the app is one the fragment asked for (and forget it)."""
-        asked, self.server_run = self.server_run, False
-        return asked
 
     def poll(self, version: int) -> bool:
         """Takes the hub's news counter (polling fallback); True when it moved since the
