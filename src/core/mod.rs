@@ -4,14 +4,19 @@
 //! [`Stamp`] advances this tab's [`HybridClock`], the [`Replica`] keeps the highest-stamped
 //! value of each key, and the [`Engine`] turns render args and storage changes into
 //! [`Effect`]s (storage writes, deliveries to Streamlit) for the browser layer to carry out.
+//! In devices mode the engine's [`RelaySync`] reads what the server relay holds and fills
+//! the outbox of entries for it.
 
 pub mod clock;
 pub mod engine;
 pub mod envelope;
 pub mod error;
+mod health;
+mod holdings;
 pub mod json;
 pub mod presence;
 pub mod protocol;
+pub mod relay_sync;
 pub mod replica;
 
 /// A map keyed by session-state key (or storage key), in key order.
@@ -65,4 +70,5 @@ pub use protocol::{
     Conflict, ConflictPolicy, DeliveredValue, Delivery, Edit, OutboxItem, RelaySnapshot,
     RenderArgs, Status, PROTOCOL_VERSION,
 };
+pub use relay_sync::RelaySync;
 pub use replica::{Merge, Replica, Versioned};
