@@ -68,7 +68,7 @@ pub use json::Json;
 pub use presence::{here_lock, lead_lock, Presence, HERE_PREFIX, LEAD_PREFIX, MAX_PEERS};
 pub use protocol::{
     Conflict, ConflictPolicy, DeliveredValue, Delivery, Edit, OutboxItem, RelaySnapshot,
-    RenderArgs, Status, PROTOCOL_VERSION,
+    RenderArgs, Status, PROTOCOL_VERSION, RENDER_ARG_FIELDS,
 };
 pub use relay_sync::RelaySync;
 pub use replica::{Merge, Replica, Versioned};
