@@ -7,7 +7,7 @@
 //! entry this tab writes, a local edit or a value taken back from the relay, is made by the
 //! one [`Holdings::write_own`].
 
-use super::clock::{HybridClock, Stamp};
+use super::clock::{HybridClock, Stamp, MAX_WALL_MS};
 use super::envelope::Envelope;
 use super::error::DecodeError;
 use super::json::Json;
@@ -94,7 +94,7 @@ impl Holdings {
         now_ms: u64,
     ) -> Option<Envelope> {
         let stamp = self.clock.as_mut()?.tick(now_ms);
-        let expires = ttl_ms.map(|t| stamp.wall.saturating_add(t));
+        let expires = ttl_ms.map(|t| expiry_of(&stamp, t));
         self.replica.merge(key, value.clone(), stamp.clone());
         self.set_expiry(key.to_owned(), expires);
         self.own_writes.insert(key.to_owned(), stamp.clone());
@@ -118,7 +118,7 @@ impl Holdings {
     ) -> Option<Envelope> {
         let held = self.replica.get(key)?;
         let expires = self.expiry.get(key).copied();
-        let expires = expires.or(ttl_ms.map(|t| held.stamp.wall.saturating_add(t)));
+        let expires = expires.or(ttl_ms.map(|t| expiry_of(&held.stamp, t)));
         if expires.is_some_and(|x| x <= now_ms) {
             return None;
         }
@@ -156,6 +156,12 @@ impl Holdings {
             None => self.expiry.remove(&key),
         };
     }
+}
+
+/// The expiry time of a value stamped `stamp` that lives `ttl_ms`: at most [`MAX_WALL_MS`],
+/// which every reader takes (a time to live of thousands of centuries means forever).
+fn expiry_of(stamp: &Stamp, ttl_ms: u64) -> u64 {
+    stamp.wall.saturating_add(ttl_ms).min(MAX_WALL_MS)
 }
 
 /// Whether an entry has expired: by the time its writer set, or by this tab's own time to

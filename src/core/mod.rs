@@ -60,9 +60,12 @@ where
     deserializer.deserialize_map(Entries(std::marker::PhantomData))
 }
 
-pub use clock::{HybridClock, Stamp, MAX_AHEAD_MS};
+pub use clock::{HybridClock, Stamp, MAX_AHEAD_MS, MAX_WALL_MS};
 pub use engine::{Effect, Engine, PendingEdit};
-pub use envelope::{storage_key, Envelope, FORMAT_VERSION, KEY_PREFIX, MAX_DEPTH, MAX_ENTRY_BYTES};
+pub use envelope::{
+    is_valid_key, is_valid_name, storage_key, Envelope, FORMAT_VERSION, KEY_PREFIX, MAX_DEPTH,
+    MAX_ENTRY_BYTES,
+};
 pub use error::{ArgsError, DecodeError};
 pub use json::Json;
 pub use presence::{here_lock, lead_lock, Presence, HERE_PREFIX, LEAD_PREFIX, MAX_PEERS};
