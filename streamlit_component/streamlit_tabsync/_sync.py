@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import math
-import re
 import threading
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ from ._component import HostName, chosen_host, delivery_in, draw_helpers, mount
 from ._protocol import Delivery
 from ._relay.hub import RelayHub, RelayView, get_hub
 from ._relay.intake import screen_outbox
+from ._rules import is_valid_name
 from ._state import ChannelState, Conflict
 from ._validate import Validator
 from ._values import to_json_text
@@ -45,7 +45,7 @@ persistence: :attr:`SyncInfo.error` says which); ``blocked`` when neither storag
 ``BroadcastChannel`` works, in which case the tab works on its own."""
 
 _STATE_PREFIX = "_tabsync_state:"
-_CHANNEL_RE = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
+
 
 @dataclass(frozen=True)
 class SyncInfo:
@@ -287,7 +287,7 @@ def sync(
     validators = _check_keys(keys)
     bound = list(validators)
     channel_name = channel if channel is not None else _default_channel()
-    if not isinstance(channel_name, str) or not _CHANNEL_RE.match(channel_name):
+    if not is_valid_name(channel_name):
         raise TabSyncError(
             f"channel must be 1-64 letters, digits, '_', '.' or '-', got {channel_name!r}"
         )
