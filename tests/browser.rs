@@ -657,7 +657,7 @@ async fn two_module_instances_in_one_document_hear_each_others_writes() {
     let (a_inbox, b_inbox) = (ModuleInbox::new(), ModuleInbox::new());
     let a = tabsync::bridge::mount_module(a_inbox.function());
     let b = tabsync::bridge::mount_module(b_inbox.function());
-    assert!(tabsync::bridge::local_bus::members() >= 2);
+    assert!(tabsync::transport::local_bus::members() >= 2);
     a.render(args(
         r#"{"v":2,"ns":"bus","tab":"ta","keys":["zoom"],"edits":{}}"#,
     ));

@@ -263,6 +263,8 @@ fn entry() -> impl Strategy<Value = String> {
         "[1,,0,\"t\"]",
         "[1 0 \"t\"]",
         "[-1,0,\"t\"]",
+        "[9007199254740991,0,\"t\"]",
+        "[9007199254740992,0,\"t\"]",
     ]);
     let x = prop::sample::select(vec![
         "null",
@@ -271,6 +273,8 @@ fn entry() -> impl Strategy<Value = String> {
         "\"x\"",
         "1e3",
         "18446744073709551615",
+        "9007199254740991",
+        "9007199254740992",
     ]);
     let names = prop::sample::select(vec!["f", "ns", "k", "v", "s", "x", "zz", "\\u0066", "V"]);
     (

@@ -21,7 +21,8 @@ use proptest::prelude::*;
 use serde_json::{json, Value};
 
 use tabsync::core::{
-    ConflictPolicy, Edit, Effect, Engine, Envelope, Json, RenderArgs, Replica, Stamp,
+    ConflictPolicy, DecodeError, Edit, Effect, Engine, Envelope, Json, RenderArgs, Replica, Stamp,
+    MAX_WALL_MS,
 };
 
 const KEYS: [&str; 3] = ["a", "b", "c"];
@@ -347,8 +348,8 @@ proptest! {
     #[test]
     fn encoding_then_decoding_is_lossless(
         ns in "[A-Za-z0-9_.-]{1,64}", key in "[^\\p{Cc}]{1,40}", value in arb_json(),
-        wall in any::<u64>(), counter in any::<u32>(), tab in "[A-Za-z0-9_.-]{1,64}",
-        expires in prop::option::of(any::<u64>()),
+        wall in 0..=MAX_WALL_MS, counter in any::<u32>(), tab in "[A-Za-z0-9_.-]{1,64}",
+        expires in prop::option::of(0..=MAX_WALL_MS),
     ) {
         // Values too deep for the caps are refused on the way in; the rest must survive.
         let value = common::try_json(&value);
@@ -356,5 +357,20 @@ proptest! {
         let value = value.expect("checked above");
         let env = Envelope { ns, key, value, stamp: Stamp::new(wall, counter, tab), expires };
         prop_assert_eq!(Envelope::decode(&env.encode()), Ok(env));
+    }
+
+    #[test]
+    fn a_wall_or_expiry_beyond_the_limit_is_malformed(
+        beyond in (MAX_WALL_MS + 1)..=u64::MAX, in_wall in any::<bool>(),
+    ) {
+        let (wall, expires) = if in_wall { (beyond, None) } else { (1, Some(beyond)) };
+        let env = Envelope {
+            ns: "gis".into(),
+            key: "zoom".into(),
+            value: common::json(&json!(1)),
+            stamp: Stamp::new(wall, 0, "t"),
+            expires,
+        };
+        prop_assert_eq!(Envelope::decode(&env.encode()), Err(DecodeError::WrongShape));
     }
 }

@@ -237,3 +237,65 @@ fn a_devices_edit_is_delivered_with_its_outbox() {
     assert_eq!(delivery.outbox.len(), 1);
     golden("delivery_outbox.json", &delivery.to_json());
 }
+
+/// The field names serde's derive gives a struct, in declaration order: what its
+/// `Deserialize` impl hands to `deserialize_struct`, caught by a deserializer that reads
+/// nothing else.
+fn derived_fields<'de, T: serde::Deserialize<'de>>() -> Vec<&'static str> {
+    use serde::de::{self, Visitor};
+
+    #[derive(Debug)]
+    struct Caught(Vec<&'static str>);
+
+    impl std::fmt::Display for Caught {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "fields {:?}", self.0)
+        }
+    }
+
+    impl std::error::Error for Caught {}
+
+    impl de::Error for Caught {
+        fn custom<M: std::fmt::Display>(_: M) -> Self {
+            Caught(Vec::new())
+        }
+    }
+
+    struct Names;
+
+    impl<'de> de::Deserializer<'de> for Names {
+        type Error = Caught;
+
+        fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Caught> {
+            Err(Caught(Vec::new()))
+        }
+
+        fn deserialize_struct<V: Visitor<'de>>(
+            self,
+            _name: &'static str,
+            fields: &'static [&'static str],
+            _: V,
+        ) -> Result<V::Value, Caught> {
+            Err(Caught(fields.to_vec()))
+        }
+
+        serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes
+            byte_buf option unit unit_struct newtype_struct seq tuple tuple_struct map enum
+            identifier ignored_any
+        }
+    }
+
+    match T::deserialize(Names) {
+        Ok(_) => panic!("the derive read a struct out of nothing"),
+        Err(Caught(fields)) => fields,
+    }
+}
+
+#[test]
+fn the_render_args_reader_lists_every_field_of_the_derive_in_its_order() {
+    // RenderArgs::from_json reads the fields of RENDER_ARG_FIELDS; the serde derive on the
+    // same struct is the wire format's definition (tests/differential.rs holds the reader to
+    // it). A field added, renamed or moved in the struct without the list fails here.
+    assert_eq!(RENDER_ARG_FIELDS.to_vec(), derived_fields::<RenderArgs>());
+}

@@ -3,16 +3,20 @@
 //!
 //! The bridge holds a [`Transport`] and a [`Host`] behind their interfaces and knows neither
 //! kind. Entry points for the two Streamlit hosts are in [`entry`]; instances mounted in one
-//! document (several v2 components in one page) hear each other's writes through
-//! [`local_bus`], since a document gets no `storage` event for its own writes.
+//! document (several v2 components in one page) hear each other's writes through the
+//! transport's [`local_bus`](crate::transport::local_bus), since a document gets no `storage`
+//! event for its own writes.
 //!
-//! Deliveries are paced: the first news after a quiet spell is posted at once, and news that
-//! arrives within [`MIN_DELIVERY_GAP_MS`] of the previous delivery is coalesced into one
-//! delivery at the end of the gap, carrying the newest value of each key. A burst of N writes
-//! over T ms thus costs the receiving tab at most `1 + T / MIN_DELIVERY_GAP_MS` reruns.
+//! Deliveries are paced ([`pacing`]): the first news after a quiet spell is posted at once,
+//! and news that arrives within [`MIN_DELIVERY_GAP_MS`] of the previous delivery is coalesced
+//! into one delivery at the end of the gap, carrying the newest value of each key. A burst of
+//! writes over T ms thus costs the receiving tab at most `2 + T / MIN_DELIVERY_GAP_MS` reruns
+//! (integer division; [`pacing`] says why). Devices mode adds a watch over deliveries the
+//! Streamlit side has not seen ([`devices`]).
 
+pub mod devices;
 pub mod entry;
-pub mod local_bus;
+pub mod pacing;
 pub mod presence;
 
 use std::cell::RefCell;
@@ -26,26 +30,19 @@ use crate::browser::{now_ms, random_id, AckMemo, WebLocks};
 use crate::core::{Effect, Engine, PendingEdit, RenderArgs};
 use crate::host::Host;
 use crate::transport::{self, StorageChange, Transport, TransportEvent};
+use devices::Devices;
+use pacing::Pacing;
 use presence::PresenceRun;
 
+pub use devices::{MAX_UNSEEN_TRIES, UNSEEN_MS};
 pub use entry::{mount_iframe, mount_module, Mounted};
-
-/// Smallest time between two deliveries to Streamlit, in ms (each delivery is one rerun).
-pub const MIN_DELIVERY_GAP_MS: u32 = 100;
-
-/// Devices mode: how long a delivery may stay unseen by the Streamlit side before the state
-/// is posted again, in ms (doubled after each try, up to [`MAX_UNSEEN_TRIES`] tries).
-pub const UNSEEN_MS: u32 = 1_000;
-/// Devices mode: how many times an unseen delivery is posted again.
-pub const MAX_UNSEEN_TRIES: u32 = 5;
+pub use pacing::MIN_DELIVERY_GAP_MS;
 
 /// How often a failed write (storage full) is tried again, in ms.
 pub const RETRY_MS: u32 = 1_000;
 
 /// One running bridge. Dropping it removes every listener and cancels any pending delivery.
 pub struct Bridge {
-    /// This instance's id on the document's [`local_bus`].
-    id: u64,
     /// This instance's random id (its delivery ids, its presence lock).
     instance: String,
     engine: Engine,
@@ -54,20 +51,14 @@ pub struct Bridge {
     memo: Option<AckMemo>,
     locks: Option<Rc<WebLocks>>,
     listeners: Vec<EventListener>,
-    pending_flush: Option<Timeout>,
+    /// When the next delivery is posted.
+    pacing: Pacing,
+    /// The next try of the writes that failed (storage full).
     retry: Option<Timeout>,
-    last_delivery_ms: Option<u64>,
-    /// Devices mode: id of the last delivery posted, until the Streamlit side has seen it.
-    unseen: Option<String>,
-    unseen_tries: u32,
-    unseen_timer: Option<Timeout>,
-    /// True while the delivery due is a repeat of an unseen one.
-    repeating: bool,
-    devices: bool,
+    /// Devices mode: the watch over deliveries the Streamlit side has not seen.
+    devices: Devices,
     /// Presence in the namespace, while the render args ask for it and the browser can.
     presence: Option<PresenceRun>,
-    /// True while `pending_flush` waits for the first presence count, not for pacing.
-    settling: bool,
     this: Weak<RefCell<Bridge>>,
 }
 
@@ -81,8 +72,8 @@ pub(crate) fn with_bridge(weak: &Weak<RefCell<Bridge>>, f: impl FnOnce(&mut Brid
 }
 
 impl Bridge {
-    /// Starts a bridge reporting to `host`: picks the transport, listens to it and to the
-    /// page being shown again, and joins the document's [`local_bus`]. Render args are fed
+    /// Starts a bridge reporting to `host`: picks the transport (which joins the document's
+    /// local bus), and listens to it and to the page being shown again. Render args are fed
     /// with [`Bridge::render`] by the entry point.
     pub(crate) fn mount(host: Box<dyn Host>) -> Rc<RefCell<Bridge>> {
         let instance = random_id();
@@ -95,7 +86,6 @@ impl Bridge {
         }
         let bridge = Rc::new_cyclic(|this| {
             RefCell::new(Bridge {
-                id: 0,
                 instance,
                 engine,
                 host,
@@ -103,16 +93,10 @@ impl Bridge {
                 memo: None,
                 locks: WebLocks::open().map(Rc::new),
                 listeners: Vec::new(),
-                pending_flush: None,
+                pacing: Pacing::default(),
                 retry: None,
-                last_delivery_ms: None,
-                unseen: None,
-                unseen_tries: 0,
-                unseen_timer: None,
-                repeating: false,
-                devices: false,
+                devices: Devices::default(),
                 presence: None,
-                settling: false,
                 this: this.clone(),
             })
         });
@@ -134,11 +118,7 @@ impl Bridge {
                 }));
             }
         }
-        let id = local_bus::join(&weak);
-        let mut this = bridge.borrow_mut();
-        this.listeners = listeners;
-        this.id = id;
-        drop(this);
+        bridge.borrow_mut().listeners = listeners;
         bridge
     }
 
@@ -182,14 +162,10 @@ impl Bridge {
             let writes = self.engine.relay(snapshot, now_ms());
             self.carry_out(writes);
         }
-        self.devices = args.devices;
         if let Some(seen) = &args.seen {
             self.engine.seen(seen);
         }
-        if self.unseen.is_some() && self.unseen == args.seen {
-            self.unseen = None;
-            self.unseen_timer = None;
-        }
+        self.devices.render(&args);
         for pending in self.engine.begin_edits(&args) {
             self.start_commit(pending);
         }
@@ -229,15 +205,14 @@ impl Bridge {
             None => (None, None),
         };
         self.engine.set_presence(peers, leader);
-        if self.settling
+        if self.pacing.is_settling()
             && self
                 .presence
                 .as_ref()
                 .is_none_or(|r| r.settle_wait(now_ms()) == 0)
         {
             // The delivery held back for the first count can go now.
-            self.settling = false;
-            self.pending_flush = None;
+            self.pacing.settled();
         }
     }
 
@@ -303,16 +278,10 @@ impl Bridge {
         for effect in effects {
             match effect {
                 Effect::Write { key, text } => match transport.write(&key, &text) {
-                    Ok(()) => {
-                        self.engine.write_succeeded(&key);
-                        local_bus::announce(self.id, Some(key), Some(text));
-                    }
+                    Ok(()) => self.engine.write_succeeded(&key),
                     Err(err) => self.engine.write_failed(&key, &err.message()),
                 },
-                Effect::Remove { key } => {
-                    transport.remove(&key);
-                    local_bus::announce(self.id, Some(key), None);
-                }
+                Effect::Remove { key } => transport.remove(&key),
             }
         }
         self.schedule_retry();
@@ -397,50 +366,34 @@ impl Bridge {
         self.schedule_delivery();
     }
 
+    /// Posts the delivery due now, or schedules it (see [`pacing`]).
     fn schedule_delivery(&mut self) {
-        if !self.engine.has_news() || self.pending_flush.is_some() {
+        if !self.engine.has_news() || self.pacing.is_waiting() {
             return;
         }
         let now = now_ms();
-        let pace = match self.last_delivery_ms {
-            Some(last) => (last + u64::from(MIN_DELIVERY_GAP_MS)).saturating_sub(now),
-            None => 0,
-        };
+        let pace = self.pacing.gap_left(now);
         let settle = self.presence.as_ref().map_or(0, |run| run.settle_wait(now));
         let wait = pace.max(settle);
         if wait == 0 {
             self.deliver();
             return;
         }
-        self.settling = settle > 0;
         let weak = self.this.clone();
-        self.pending_flush = Some(Timeout::new(wait as u32, move || {
+        self.pacing.schedule(wait, settle > 0, move || {
             with_bridge(&weak, |b| {
-                b.pending_flush = None;
-                b.settling = false;
+                b.pacing.fired();
                 b.deliver();
             })
-        }));
+        });
     }
 
-    /// Posts the state again if the last delivery is still unseen after a while.
-    fn watch_unseen(&mut self) {
-        if self.unseen_tries >= MAX_UNSEEN_TRIES {
-            return;
+    /// Devices mode: the last delivery is still unseen after a while: post the state again.
+    fn unseen_for_long(&mut self) {
+        if self.devices.still_unseen() {
+            self.engine.redeliver();
+            self.schedule_delivery();
         }
-        let wait = UNSEEN_MS.saturating_mul(1 << self.unseen_tries);
-        let weak = self.this.clone();
-        self.unseen_timer = Some(Timeout::new(wait, move || {
-            with_bridge(&weak, |b| {
-                b.unseen_timer = None;
-                if b.unseen.is_some() {
-                    b.unseen_tries += 1;
-                    b.repeating = true;
-                    b.engine.redeliver();
-                    b.schedule_delivery();
-                }
-            })
-        }));
     }
 
     fn deliver(&mut self) {
@@ -454,14 +407,8 @@ impl Bridge {
                 // Reported with the next delivery that gets through.
                 self.engine.note(&err.message());
             }
-            self.last_delivery_ms = Some(now_ms());
-            if self.devices {
-                if !std::mem::take(&mut self.repeating) {
-                    self.unseen_tries = 0;
-                }
-                self.unseen = Some(delivery.id);
-                self.watch_unseen();
-            }
+            self.pacing.delivered(now_ms());
+            self.devices.posted(delivery.id, &self.this);
         }
     }
 }

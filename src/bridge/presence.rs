@@ -21,12 +21,9 @@ use std::cell::RefCell;
 use std::rc::Weak;
 
 use gloo_events::EventListener;
-use js_sys::{Object, Reflect};
-use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{BroadcastChannel, MessageEvent};
 
 use super::{with_bridge, Bridge};
-use crate::browser::{LockHold, WebLocks};
+use crate::browser::{Broadcast, LockHold, WebLocks};
 use crate::core::{lead_lock, KeyMap, Presence};
 
 /// The `BroadcastChannel` on which instances announce that they have joined.
@@ -38,7 +35,7 @@ pub(crate) struct PresenceRun {
     core: Presence,
     ns: String,
     locks: std::rc::Rc<WebLocks>,
-    channel: BroadcastChannel,
+    channel: Broadcast,
     own: Option<LockHold>,
     lead: Option<LockHold>,
     watches: KeyMap<LockHold>,
@@ -62,16 +59,12 @@ impl PresenceRun {
         now_ms: u64,
     ) -> Option<PresenceRun> {
         let locks = locks?;
-        let channel = BroadcastChannel::new(PRESENCE_CHANNEL).ok()?;
+        let channel = Broadcast::open(PRESENCE_CHANNEL).ok()?;
         let mut listeners = Vec::new();
         let on_message = bridge.clone();
         let ours = ns.to_owned();
-        listeners.push(EventListener::new(&channel, "message", move |event| {
-            let Some(event) = event.dyn_ref::<MessageEvent>() else {
-                return;
-            };
-            let ns = Reflect::get(&event.data(), &"ns".into()).unwrap_or_default();
-            if ns.as_string().as_deref() == Some(ours.as_str()) {
+        listeners.push(channel.listen(move |message| {
+            if message.text("ns").as_deref() == Some(ours.as_str()) {
                 with_bridge(&on_message, |b| {
                     b.presence_event(|run, this, _| run.count(this))
                 });
@@ -151,9 +144,8 @@ impl PresenceRun {
 
     /// Own lock granted: tells the instances already here, and counts.
     pub(crate) fn joined(&mut self, bridge: &Weak<RefCell<Bridge>>) {
-        let message = Object::new();
-        let _ = Reflect::set(&message, &"ns".into(), &JsValue::from_str(&self.ns));
-        let _ = self.channel.post_message(&message);
+        // A failed post leaves the others' counts as they are until they count again.
+        let _ = self.channel.post(&[("ns", &self.ns)]);
         self.count(bridge);
     }
 

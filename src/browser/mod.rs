@@ -1,16 +1,31 @@
-//! Thin RAII wrappers over the browser APIs the bridge uses besides its transports (see
-//! [`crate::transport`]) and hosts (see [`crate::host`]), one module per API.
+//! Thin RAII wrappers over the browser APIs the bridge and its transports use besides
+//! `localStorage` (see [`crate::transport`]) and the hosts (see [`crate::host`]), one module
+//! per API.
 //!
 //! Every browser failure comes back as a [`BrowserError`] value; nothing here panics on what
 //! the browser, the user or another tab controls.
 
+pub mod channel;
 pub mod error;
 pub mod locks;
 pub mod memo;
 
+pub use channel::{Broadcast, Message};
 pub use error::BrowserError;
 pub use locks::{LockHold, WebLocks};
 pub use memo::AckMemo;
+
+/// The text of a JS string, or `None` when it is not a string or not valid UTF-16 (a lossy
+/// conversion would turn a malformed entry into a different, well-formed one).
+pub(crate) fn checked_text(value: &wasm_bindgen::JsValue) -> Option<String> {
+    use wasm_bindgen::JsCast;
+    let text = value.dyn_ref::<js_sys::JsString>()?;
+    if text.is_valid_utf16() {
+        text.as_string()
+    } else {
+        None
+    }
+}
 
 /// Milliseconds since the Unix epoch from `Date.now()`, clamped to a non-negative integer.
 pub fn now_ms() -> u64 {

@@ -7,7 +7,14 @@
 
 use std::fmt;
 
+use super::envelope::is_valid_name;
 use super::json::write;
+
+/// The largest wall time (and expiry time) an entry may carry, in ms: 2^53 - 1, the largest
+/// integer every reader holds exactly (JS numbers, the Lua doubles of the Redis relay). Some
+/// 285,000 years from now; anything beyond is malformed, on every side
+/// (`tests/protocol/stamps.json`).
+pub const MAX_WALL_MS: u64 = (1 << 53) - 1;
 
 /// How far ahead of this tab's wall clock an observed stamp may be. Beyond this the stamp is
 /// refused (the entry is ignored and counted): a forged stamp from the far future would
@@ -61,14 +68,28 @@ impl fmt::Display for Stamp {
 impl std::str::FromStr for Stamp {
     type Err = ();
 
-    /// Parses the text form made by `Display` (`wall.counter.tab`).
+    /// Parses the text form made by `Display` (`wall.counter.tab`): the wall and counter in
+    /// ASCII digits (any number of leading zeros, no sign), the wall at most
+    /// [`MAX_WALL_MS`], the counter a `u32`, the tab id a valid name. The rule is shared with
+    /// the Python side through `tests/protocol/stamps.json`.
     fn from_str(text: &str) -> Result<Self, ()> {
         let mut parts = text.splitn(3, '.');
-        let wall = parts.next().and_then(|w| w.parse().ok()).ok_or(())?;
-        let counter = parts.next().and_then(|c| c.parse().ok()).ok_or(())?;
-        let tab = parts.next().filter(|t| !t.is_empty()).ok_or(())?;
-        Ok(Stamp::new(wall, counter, tab))
+        let wall = parts.next().and_then(digits).filter(|w| *w <= MAX_WALL_MS);
+        let counter = parts.next().and_then(digits).map(u32::try_from);
+        let tab = parts.next().filter(|t| is_valid_name(t));
+        match (wall, counter, tab) {
+            (Some(wall), Some(Ok(counter)), Some(tab)) => Ok(Stamp::new(wall, counter, tab)),
+            _ => Err(()),
+        }
     }
+}
+
+/// The value of a non-empty run of ASCII digits (`u64::from_str` would also take a `+`).
+fn digits(text: &str) -> Option<u64> {
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    text.parse().ok()
 }
 
 /// One tab's hybrid logical clock.

@@ -19,17 +19,24 @@
 //! An edit is applied in two steps, [`Engine::begin_edits`] then [`Engine::commit`], so the
 //! browser layer can run the second under a cross-tab lock: with [`ConflictPolicy::Reject`]
 //! the commit is a compare-and-set against the stamp the edit was based on.
+//!
+//! The tab's copy of the shared state (clock, replica, expiry, own writes) is a `Holdings`
+//! (`holdings.rs`); in devices mode the engine's [`RelaySync`] works on the same copy for
+//! the server relay (snapshots in, outbox out), and everything only the relay needs lives
+//! there.
 
 use std::collections::VecDeque;
 
-use super::clock::{HybridClock, Stamp};
 use super::envelope::{is_valid_key, is_valid_name, shareable, storage_key, Envelope, KEY_PREFIX};
 use super::error::{ArgsError, DecodeError};
+use super::health::Health;
+use super::holdings::{Accepted, Holdings};
 use super::json::{write, Json};
 use super::protocol::{
-    Conflict, ConflictPolicy, DeliveredValue, Delivery, OutboxItem, RelaySnapshot, RenderArgs,
-    Status, PROTOCOL_VERSION,
+    Conflict, ConflictPolicy, DeliveredValue, Delivery, RelaySnapshot, RenderArgs, Status,
+    PROTOCOL_VERSION,
 };
+use super::relay_sync::{RelaySync, Tab};
 use super::replica::{Merge, Replica};
 use super::{KeyMap, KeySet};
 
@@ -73,15 +80,15 @@ pub struct PendingEdit {
 
 /// The configuration taken from the latest render args.
 #[derive(Debug, Clone, PartialEq)]
-struct Config {
-    ns: String,
+pub(crate) struct Config {
+    pub(crate) ns: String,
     /// `tabsync:v1:<ns>:`, built once: every storage event is tested against it.
-    prefix: String,
-    keys: KeySet,
-    ttl_ms: Option<u64>,
-    conflict: ConflictPolicy,
-    resend: u64,
-    devices: bool,
+    pub(crate) prefix: String,
+    pub(crate) keys: KeySet,
+    pub(crate) ttl_ms: Option<u64>,
+    pub(crate) conflict: ConflictPolicy,
+    pub(crate) resend: u64,
+    pub(crate) devices: bool,
 }
 
 /// One tab's sync engine.
@@ -89,39 +96,23 @@ struct Config {
 pub struct Engine {
     instance: String,
     config: Option<Config>,
-    clock: Option<HybridClock>,
-    replica: Replica,
+    /// The clock, the newest value of each key, their expiry and which are this tab's own.
+    held: Holdings,
     acks: KeyMap<String>,
     in_flight: KeySet,
-    own_writes: KeyMap<Stamp>,
-    expiry: KeyMap<u64>,
+    /// Storage keys whose write failed, to try again.
     unsaved: KeySet,
     conflicts: VecDeque<Conflict>,
-    status: Status,
-    error: Option<String>,
+    health: Health,
     /// Why the latest render args were refused, until args are accepted again.
     args_error: Option<String>,
     ignored: u64,
     deliveries: u64,
     news: bool,
-    /// Entries for the server relay (devices mode), each with the number of the delivery
-    /// that first carried it (`None`: not delivered yet). Streamlit keeps only the latest
-    /// component value, so an entry rides along in every delivery until the Streamlit side
-    /// says it has seen one that carried it ([`Engine::seen`]).
-    outbox: Vec<(OutboxItem, Option<u64>)>,
-    /// The relay snapshot last examined, so an unchanged one costs nothing.
-    relay_seen: Option<RelaySnapshot>,
-    /// Ids of edits the relay refused that were already handled.
-    refused_seen: KeySet,
-    /// The base (stamp text) of this tab's last write of each key, so that under
-    /// `conflict="reject"` a resend to the relay is the same compare-and-set as the edit.
-    written_on: KeyMap<Option<String>>,
-    /// False when shared state lives only in the open tabs (no storage): the status then
-    /// stays degraded, whatever writes succeed.
-    persistent: bool,
     /// The peer count and leadership to report ([`Engine::set_presence`]).
-    peers: Option<u32>,
-    leader: Option<bool>,
+    presence: (Option<u32>, Option<bool>),
+    /// Devices mode: the server relay's side of this tab (outbox, refusals, take-backs).
+    relay: RelaySync,
 }
 
 impl Engine {
@@ -130,27 +121,18 @@ impl Engine {
         Engine {
             instance: instance.into(),
             config: None,
-            clock: None,
-            replica: Replica::new(),
+            held: Holdings::default(),
             acks: KeyMap::new(),
             in_flight: KeySet::new(),
-            own_writes: KeyMap::new(),
-            expiry: KeyMap::new(),
             unsaved: KeySet::new(),
             conflicts: VecDeque::new(),
-            status: Status::Live,
-            error: None,
+            health: Health::default(),
             args_error: None,
             ignored: 0,
             deliveries: 0,
             news: false,
-            outbox: Vec::new(),
-            relay_seen: None,
-            refused_seen: KeySet::new(),
-            written_on: KeyMap::new(),
-            persistent: true,
-            peers: None,
-            leader: None,
+            presence: (None, None),
+            relay: RelaySync::default(),
         }
     }
 
@@ -176,7 +158,7 @@ impl Engine {
 
     /// The tab's view of the shared state: the newest value of every key it has seen.
     pub fn replica(&self) -> &Replica {
-        &self.replica
+        self.held.replica()
     }
 
     /// How many entries from storage were ignored as invalid.
@@ -199,19 +181,12 @@ impl Engine {
         for key in args.keys.iter().filter(|k| is_valid_key(k)) {
             keys.insert(key.clone(), ());
         }
-        if self.clock.as_ref().map(HybridClock::tab) != Some(args.tab.as_str()) {
-            self.clock = Some(HybridClock::new(args.tab.clone()));
-        }
+        self.held.set_tab(&args.tab);
         let fresh = self.namespace() != Some(args.ns.as_str());
         if fresh {
-            self.replica.clear();
-            self.own_writes.clear();
-            self.expiry.clear();
+            self.held.clear();
             self.unsaved.clear();
-            self.outbox.clear();
-            self.relay_seen = None;
-            self.refused_seen.clear();
-            self.written_on.clear();
+            self.relay = RelaySync::default();
             self.news = true;
         } else if self.config.as_ref().map(|c| &c.keys) != Some(&keys)
             || self.config.as_ref().map(|c| c.resend) != Some(args.resend)
@@ -238,7 +213,8 @@ impl Engine {
     /// are counted and ignored. Returns the storage repair to make, if any: the removal of an
     /// expired entry, or this tab's newer entry when storage holds an older one.
     pub fn load(&mut self, storage_key: &str, text: &str, now_ms: u64) -> Option<Effect> {
-        match self.accept(storage_key, text, now_ms) {
+        let accepted = Envelope::decode_at(storage_key, text).and_then(|e| self.accept(e, now_ms));
+        match accepted {
             Ok(Accepted::Merged(Merge::Stale)) => self.reseed(storage_key, now_ms),
             Ok(Accepted::Expired) => Some(Effect::Remove {
                 key: storage_key.to_owned(),
@@ -257,19 +233,9 @@ impl Engine {
         let config = self.config.as_ref()?;
         let rest = storage_key.strip_prefix(KEY_PREFIX)?;
         let key = rest.strip_prefix(config.ns.as_str())?.strip_prefix(':')?;
-        let held = self.replica.get(key)?;
-        let expires = self.expiry.get(key).copied();
-        let expires = expires.or(config.ttl_ms.map(|t| held.stamp.wall.saturating_add(t)));
-        if expires.is_some_and(|x| x <= now_ms) {
-            return None;
-        }
-        let envelope = Envelope {
-            ns: config.ns.clone(),
-            key: key.to_owned(),
-            value: held.value.clone(),
-            stamp: held.stamp.clone(),
-            expires,
-        };
+        let envelope = self
+            .held
+            .held_entry(&config.ns, key, config.ttl_ms, now_ms)?;
         Some(Effect::Write {
             key: storage_key.to_owned(),
             text: envelope.encode(),
@@ -322,57 +288,28 @@ impl Engine {
     }
 
     fn held_entries(&self, ns: &str, now_ms: u64) -> Vec<Effect> {
-        self.replica
+        self.held
+            .replica()
             .iter()
             .filter_map(|(k, _)| self.reseed(&storage_key(ns, k), now_ms))
             .collect()
     }
 
-    fn is_expired(&self, envelope: &Envelope, now_ms: u64) -> bool {
-        let by_writer = envelope.expires.is_some_and(|x| x <= now_ms);
-        let ttl = self.config.as_ref().and_then(|c| c.ttl_ms);
-        let by_reader = ttl.is_some_and(|t| envelope.stamp.wall.saturating_add(t) <= now_ms);
-        by_writer || by_reader
-    }
-
-    fn accept(
-        &mut self,
-        storage_key: &str,
-        text: &str,
-        now_ms: u64,
-    ) -> Result<Accepted, DecodeError> {
-        let envelope = Envelope::decode_at(storage_key, text)?;
-        self.accept_envelope(envelope, now_ms)
-    }
-
-    fn accept_envelope(
-        &mut self,
-        envelope: Envelope,
-        now_ms: u64,
-    ) -> Result<Accepted, DecodeError> {
-        if self.namespace() != Some(envelope.ns.as_str()) {
-            return Ok(Accepted::Foreign);
-        }
-        if self.is_expired(&envelope, now_ms) {
-            return Ok(Accepted::Expired);
-        }
-        let (Some(config), Some(clock)) = (self.config.as_ref(), self.clock.as_mut()) else {
+    /// Takes an entry read from storage (or another tab): one of another namespace is
+    /// foreign, a newer value of a bound key is news.
+    fn accept(&mut self, envelope: Envelope, now_ms: u64) -> Result<Accepted, DecodeError> {
+        let Some(config) = self.config.as_ref() else {
             return Ok(Accepted::Foreign);
         };
-        if !clock.observe(&envelope.stamp, now_ms) {
-            return Err(DecodeError::FromTheFuture);
+        if config.ns != envelope.ns {
+            return Ok(Accepted::Foreign);
         }
         let bound = config.keys.contains_key(&envelope.key);
-        let key = envelope.key;
-        let merged = self.replica.merge(&key, envelope.value, envelope.stamp);
-        if merged == Merge::Newer {
-            match envelope.expires {
-                Some(x) => self.expiry.insert(key, x),
-                None => self.expiry.remove(&key),
-            };
+        let accepted = self.held.accept(envelope, config.ttl_ms, now_ms)?;
+        if accepted == Accepted::Merged(Merge::Newer) {
             self.news |= bound;
         }
-        Ok(Accepted::Merged(merged))
+        Ok(accepted)
     }
 
     /// Takes the local edits of `args` not yet handled (nor being handled). Each is to be
@@ -413,7 +350,7 @@ impl Engine {
             reason.push_str(&key);
             reason.push_str("' cannot be shared (too large or too deep); kept in this tab only");
             self.acks.insert(key, id);
-            self.error = Some(reason);
+            self.health.note(&reason);
             self.news = true;
         }
         pending
@@ -443,49 +380,25 @@ impl Engine {
         let key = pending.key;
         self.acks.insert(key.clone(), pending.id.clone());
         if pending.compare {
-            if let Some(theirs) = self.conflicting(&key, pending.base.as_deref()) {
-                self.conflicts.push_back(Conflict {
+            if let Some(theirs) = self.held.conflicting(&key, pending.base.as_deref()) {
+                self.report_conflict(Conflict {
                     key,
                     id: pending.id,
                     mine: pending.value,
                     theirs,
                 });
-                while self.conflicts.len() > MAX_REPORTED_CONFLICTS {
-                    self.conflicts.pop_front();
-                }
-                self.news = true;
                 return None;
             }
         }
         let config = self.config.as_ref()?;
-        let clock = self.clock.as_mut()?;
-        let stamp = clock.tick(now_ms);
-        let envelope = Envelope {
-            ns: config.ns.clone(),
-            key: key.clone(),
-            value: pending.value.clone(),
-            stamp: stamp.clone(),
-            expires: config.ttl_ms.map(|t| stamp.wall.saturating_add(t)),
-        };
-        self.replica.merge(&key, pending.value, stamp.clone());
-        match envelope.expires {
-            Some(x) => self.expiry.insert(key.clone(), x),
-            None => self.expiry.remove(&key),
-        };
-        self.own_writes.insert(key, stamp);
+        let envelope =
+            self.held
+                .write_own(&config.ns, &key, pending.value, config.ttl_ms, now_ms)?;
         let text = envelope.encode();
         if config.devices {
-            self.written_on
-                .insert(envelope.key.clone(), pending.base.clone());
-            self.outbox.push((
-                OutboxItem {
-                    e: text.clone(),
-                    base: pending.base.filter(|_| pending.compare),
-                    cas: pending.compare,
-                    id: Some(pending.id),
-                },
-                None,
-            ));
+            let (base, compare) = (pending.base, pending.compare);
+            self.relay
+                .edit_written(&key, text.clone(), base, compare, pending.id);
         }
         Some(Effect::Write {
             key: pending.storage_key,
@@ -493,17 +406,13 @@ impl Engine {
         })
     }
 
-    /// The value that makes an edit based on `base` a conflict: one held under a stamp above
-    /// both the base and this tab's own last write of the key.
-    fn conflicting(&self, key: &str, base: Option<&str>) -> Option<Json> {
-        let held = self.replica.get(key)?;
-        let base: Option<Stamp> = base.and_then(|b| b.parse().ok());
-        let own = self.own_writes.get(key);
-        let seen = base.as_ref().max(own);
-        match seen {
-            Some(seen) if held.stamp <= *seen => None,
-            _ => Some(held.value.clone()),
+    /// Keeps a refused edit for the next deliveries, the most recent ones only.
+    fn report_conflict(&mut self, conflict: Conflict) {
+        self.conflicts.push_back(conflict);
+        while self.conflicts.len() > MAX_REPORTED_CONFLICTS {
+            self.conflicts.pop_front();
         }
+        self.news = true;
     }
 
     /// Both steps at once, for callers without a lock: takes the edits of `args` and commits
@@ -524,167 +433,26 @@ impl Engine {
             .collect()
     }
 
-    /// Takes what the server relay holds for this namespace (devices mode). Each entry is
-    /// read like a stored one (invalid ones are counted and ignored); one newer than the
-    /// tab's is merged and returned as a storage write, so the browser's other tabs get it.
-    /// Every held entry that the relay lacks or holds older goes to the outbox: the relay
-    /// heals towards the highest stamps, as storage does. An unchanged snapshot is skipped.
+    /// Takes what the server relay holds for this namespace (devices mode), through this
+    /// tab's [`RelaySync`]: each entry is read like a stored one (invalid ones are counted and
+    /// ignored); one newer than the tab's is merged and returned as a storage write, so the
+    /// browser's other tabs get it. Every held entry that the relay lacks or holds older goes
+    /// to the outbox: the relay heals towards the highest stamps, as storage does. An
+    /// unchanged snapshot is skipped.
     pub fn relay(&mut self, snapshot: &RelaySnapshot, now_ms: u64) -> Vec<Effect> {
-        if self.relay_seen.as_ref() == Some(snapshot) {
-            return Vec::new();
-        }
-        self.relay_seen = Some(snapshot.clone());
-        let Some(ns) = self.namespace().map(str::to_owned) else {
-            return Vec::new();
+        let Some(config) = self.config.as_ref() else {
+            return Vec::new(); // the first configuration starts a fresh relay state anyway
         };
-        let mut writes = Vec::new();
-        let mut relay_has: KeyMap<Stamp> = KeyMap::new();
-        let mut relay_values: KeyMap<Json> = KeyMap::new();
-        for text in &snapshot.entries {
-            let Ok(envelope) = Envelope::decode(text) else {
-                self.ignored += 1;
-                continue;
-            };
-            if envelope.ns != ns {
-                self.ignored += 1; // an entry of another namespace cannot stand in for ours
-                continue;
-            }
-            let key = envelope.key.clone();
-            let stamp = envelope.stamp.clone();
-            let value = envelope.value.clone();
-            match self.accept_envelope(envelope, now_ms) {
-                Ok(Accepted::Merged(Merge::Newer)) => writes.push(Effect::Write {
-                    key: storage_key(&ns, &key),
-                    text: text.clone(),
-                }),
-                Ok(_) => {}
-                Err(_) => {
-                    self.ignored += 1;
-                    continue;
-                }
-            }
-            relay_has.insert(key.clone(), stamp);
-            relay_values.insert(key, value);
-        }
-        for id in &snapshot.refused {
-            if self.refused_seen.contains_key(id) {
-                continue;
-            }
-            let Some(key) = self
-                .acks
-                .iter()
-                .find(|(_, a)| *a == id)
-                .map(|(k, _)| k.clone())
-            else {
-                continue;
-            };
-            let (Some(theirs), Some(theirs_stamp)) = (
-                relay_values.get(&key).cloned(),
-                relay_has.get(&key).cloned(),
-            ) else {
-                continue; // the relay's value has not reached this snapshot yet: next one
-            };
-            // Handled once, and only once the winner is known.
-            self.refused_seen.insert(id.clone(), ());
-            let taken = self.take_back(&ns, &key, (theirs, theirs_stamp), now_ms);
-            if let Some((text, stamp)) = taken {
-                writes.push(Effect::Write {
-                    key: storage_key(&ns, &key),
-                    text: text.clone(),
-                });
-                self.outbox.push((
-                    OutboxItem {
-                        e: text,
-                        base: None,
-                        cas: false,
-                        id: None,
-                    },
-                    None,
-                ));
-                relay_has.insert(key, stamp);
-            }
-        }
-        let behind: Vec<String> = self
-            .replica
-            .iter()
-            .filter(|(key, held)| relay_has.get(*key).is_none_or(|s| *s < held.stamp))
-            .map(|(key, _)| key.clone())
-            .collect();
-        let reject = self.config.as_ref().map(|c| c.conflict) == Some(ConflictPolicy::Reject);
-        for key in behind {
-            // Under reject, a resend is the compare-and-set its edit was: a refused edit must
-            // not win by being resent. Values other tabs wrote are left to their writers.
-            let cas = if reject {
-                if !self
-                    .replica
-                    .get(&key)
-                    .is_some_and(|v| self.is_own(&v.stamp))
-                {
-                    continue;
-                }
-                Some(self.written_on.get(&key).cloned().flatten())
-            } else {
-                None
-            };
-            if let Some(Effect::Write { text, .. }) = self.reseed(&storage_key(&ns, &key), now_ms) {
-                self.outbox.push((
-                    OutboxItem {
-                        e: text,
-                        cas: cas.is_some(),
-                        base: cas.flatten(),
-                        id: None,
-                    },
-                    None,
-                ));
-            }
-        }
-        writes
-    }
-
-    /// Takes the relay's value of `key` back after the relay refused this tab's edit (another
-    /// device wrote first): the value is written under a new stamp, so it wins in this
-    /// browser as it did on the relay. The Python side reports the conflict: it saw the
-    /// refusal, with both values, when it handed the edit over. Returns the entry text and
-    /// its stamp, or `None` when there is nothing to take back.
-    fn take_back(
-        &mut self,
-        ns: &str,
-        key: &str,
-        (theirs, theirs_stamp): (Json, Stamp),
-        now_ms: u64,
-    ) -> Option<(String, Stamp)> {
-        let held = self.replica.get(key)?;
-        // Nothing to take back when the relay's value (or a newer one) already won here, or
-        // when this tab took it back already (perhaps in an instance Streamlit re-created).
-        if !self.is_own(&held.stamp) || held.value == theirs {
-            return None;
-        }
-        let ttl = self.config.as_ref()?.ttl_ms;
-        let stamp = self.clock.as_mut()?.tick(now_ms);
-        let envelope = Envelope {
-            ns: ns.to_owned(),
-            key: key.to_owned(),
-            value: theirs.clone(),
-            stamp: stamp.clone(),
-            expires: ttl.map(|t| stamp.wall.saturating_add(t)),
+        let tab = Tab {
+            config,
+            held: &mut self.held,
+            acks: &self.acks,
+            now_ms,
         };
-        self.replica.merge(key, theirs.clone(), stamp.clone());
-        match envelope.expires {
-            Some(x) => self.expiry.insert(key.to_owned(), x),
-            None => self.expiry.remove(key),
-        };
-        self.own_writes.insert(key.to_owned(), stamp.clone());
-        // Made on the relay's value: a resend passes the relay's check.
-        self.written_on
-            .insert(key.to_owned(), Some(theirs_stamp.text()));
-        self.news = true;
-        Some((envelope.encode(), stamp))
-    }
-
-    /// True for a stamp this tab made, in this instance or an earlier one of the same tab
-    /// (a component re-created by Streamlit keeps its tab id but not its memory).
-    fn is_own(&self, stamp: &Stamp) -> bool {
-        self.clock.as_ref().map(HybridClock::tab) == Some(stamp.tab.as_str())
+        let examined = self.relay.examine(snapshot, tab);
+        self.ignored += examined.ignored;
+        self.news |= examined.news;
+        examined.writes
     }
 
     /// Records that the write under `storage_key` failed: the tab keeps its value, the status
@@ -693,11 +461,7 @@ impl Engine {
         self.unsaved.insert(storage_key.to_owned(), ());
         // Only a change of status or reason is news: retries that keep failing the same way
         // must not rerun the tab's script each time.
-        if self.status != Status::Degraded || self.error.as_deref() != Some(reason) {
-            self.status = Status::Degraded;
-            self.error = Some(reason.to_owned());
-            self.news = true;
-        }
+        self.news |= self.health.write_failed(reason);
     }
 
     /// Counts an entry the browser layer found malformed before decoding (for example text
@@ -710,9 +474,7 @@ impl Engine {
     /// degraded tab is live again.
     pub fn write_succeeded(&mut self, storage_key: &str) {
         self.unsaved.remove(storage_key);
-        if self.status == Status::Degraded && self.unsaved.is_empty() && self.persistent {
-            self.status = Status::Live;
-            self.error = None;
+        if self.unsaved.is_empty() && self.health.all_saved() {
             self.news = true;
         }
     }
@@ -721,16 +483,13 @@ impl Engine {
     /// `BroadcastChannel`): sync goes on live, nothing persists, and the status stays
     /// degraded with `reason`.
     pub fn storage_replaced(&mut self, reason: &str) {
-        self.persistent = false;
-        self.status = Status::Degraded;
-        self.error = Some(reason.to_owned());
+        self.health.storage_replaced(reason);
         self.news = true;
     }
 
     /// Records that storage is unavailable: the tab works on its own.
     pub fn storage_blocked(&mut self, reason: &str) {
-        self.status = Status::Blocked;
-        self.error = Some(reason.to_owned());
+        self.health.storage_blocked(reason);
         self.news = true;
     }
 
@@ -744,17 +503,15 @@ impl Engine {
         else {
             return; // another instance's delivery (before a re-creation): nothing of ours
         };
-        self.outbox
-            .retain(|(_, first)| first.is_none_or(|f| f > number));
+        self.relay.seen(number);
     }
 
     /// Takes the peer count and leadership to report (`None`: unknown, or presence off). A
     /// change makes a delivery due; the same figures again make none, so a tab reruns once
     /// per change of who is here, never for a recount that found nothing new.
     pub fn set_presence(&mut self, peers: Option<u32>, leader: Option<bool>) {
-        if (self.peers, self.leader) != (peers, leader) {
-            self.peers = peers;
-            self.leader = leader;
+        if self.presence != (peers, leader) {
+            self.presence = (peers, leader);
             self.news = true;
         }
     }
@@ -767,10 +524,7 @@ impl Engine {
     /// Records a problem worth reporting that changes nothing else. A new reason makes a
     /// delivery due, so it reaches the app even when nothing else happens.
     pub fn note(&mut self, reason: &str) {
-        if self.error.as_deref() != Some(reason) {
-            self.error = Some(reason.to_owned());
-            self.news = true;
-        }
+        self.news |= self.health.note(reason);
     }
 
     /// Records that render args could not be read or were refused (`reason` says why): the
@@ -785,7 +539,7 @@ impl Engine {
 
     /// True when a delivery is due (news since the last one, or none made yet).
     pub fn has_news(&self) -> bool {
-        (self.news || self.outbox.iter().any(|(_, first)| first.is_none()))
+        (self.news || self.relay.has_unsent())
             && (self.config.is_some() || self.args_error.is_some())
     }
 
@@ -801,26 +555,12 @@ impl Engine {
         id.push('-');
         write::uint(&mut id, self.deliveries);
         if let Some(reason) = &self.args_error {
-            return Some(Delivery {
-                v: PROTOCOL_VERSION,
-                id,
-                ns: None,
-                status: Status::Blocked,
-                values: KeyMap::new(),
-                acks: KeyMap::new(),
-                conflicts: Vec::new(),
-                ignored: self.ignored,
-                error: Some(reason.clone()),
-                peers: None,
-                leader: None,
-                outbox: Vec::new(),
-                quiet: false,
-            });
+            return Some(refused_args_delivery(id, reason.clone(), self.ignored));
         }
         let config = self.config.as_ref()?;
         // Both sources iterate in key order, so each insert appends.
         let mut values = KeyMap::new();
-        for (key, held) in self.replica.iter() {
+        for (key, held) in self.held.replica().iter() {
             if config.keys.contains_key(key) {
                 let value = DeliveredValue {
                     t: held.value.clone(),
@@ -839,34 +579,36 @@ impl Engine {
             v: PROTOCOL_VERSION,
             id,
             ns: Some(config.ns.clone()),
-            status: self.status,
+            status: self.health.status(),
             values,
             acks,
             conflicts: self.conflicts.iter().cloned().collect(),
             ignored: self.ignored,
-            error: self.error.clone(),
-            peers: self.peers,
-            leader: self.leader,
-            outbox: {
-                let number = self.deliveries;
-                let mut items = Vec::with_capacity(self.outbox.len());
-                for (item, first) in &mut self.outbox {
-                    first.get_or_insert(number);
-                    items.push(item.clone());
-                }
-                items
-            },
+            error: self.health.error().map(str::to_owned),
+            peers: self.presence.0,
+            leader: self.presence.1,
+            outbox: self.relay.hand_over(self.deliveries),
             quiet,
         })
     }
 }
 
-/// What accepting a stored entry came to.
-enum Accepted {
-    /// Merged into the replica, with this outcome.
-    Merged(Merge),
-    /// Expired: to be removed.
-    Expired,
-    /// Of another namespace, or before configuration: ignored.
-    Foreign,
+/// The delivery that reports render args the module could not read: status blocked, no
+/// values, only the reason.
+fn refused_args_delivery(id: String, reason: String, ignored: u64) -> Delivery {
+    Delivery {
+        v: PROTOCOL_VERSION,
+        id,
+        ns: None,
+        status: Status::Blocked,
+        values: KeyMap::new(),
+        acks: KeyMap::new(),
+        conflicts: Vec::new(),
+        ignored,
+        error: Some(reason),
+        peers: None,
+        leader: None,
+        outbox: Vec::new(),
+        quiet: false,
+    }
 }

@@ -8,10 +8,12 @@
 //!
 //! `f` is the format version, `ns` the namespace (channel), `k` the session-state key, `v` the
 //! value (any JSON), `s` the [`Stamp`] as `[wall ms, counter, tab id]`, and the optional `x`
-//! the time (ms since the epoch) after which the entry is expired. Unknown fields are
-//! ignored, so later versions may add optional ones.
+//! the time (ms since the epoch) after which the entry is expired. Walls and expiry times
+//! are at most [`MAX_WALL_MS`]. Unknown fields are ignored, so later versions may add
+//! optional ones. The rules are shared with the Python relay through the golden vectors
+//! `tests/protocol/names.json` and `entries.json`.
 
-use super::clock::Stamp;
+use super::clock::{Stamp, MAX_WALL_MS};
 use super::error::DecodeError;
 use super::json::read::{Fault, Reader};
 use super::json::write::{self, Array, Object};
@@ -48,7 +50,8 @@ pub fn is_valid_name(name: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || b == b'-')
 }
 
-/// True for a session-state key: 1 to 256 bytes, no control characters.
+/// True for a session-state key: 1 to 256 bytes (UTF-8), no control characters (Unicode
+/// category Cc). A Rust string cannot hold a lone surrogate; the readers refuse one.
 pub fn is_valid_key(key: &str) -> bool {
     !key.is_empty() && key.len() <= MAX_KEY_BYTES && !key.chars().any(char::is_control)
 }
@@ -200,7 +203,7 @@ impl<'a> Wire<'a> {
             // null reads as no expiry, as for any optional field.
             "x" => {
                 fresh(&x)?;
-                x = Some(if r.null()? { None } else { Some(r.u64()?) });
+                x = Some(if r.null()? { None } else { Some(time(r)?) });
                 Ok(())
             }
             _ => r.skip(),
@@ -235,7 +238,7 @@ fn read_stamp(r: &mut Reader<'_>) -> Result<(u64, u32, String), Fault> {
         return Err(r.mismatch());
     }
     r.expect(b'[')?;
-    let wall = element(r, true)?.u64()?;
+    let wall = time(element(r, true)?)?;
     element(r, false)?;
     let counter = u32::try_from(r.u64()?).map_err(|_| Fault::Shape)?;
     element(r, false)?;
@@ -243,6 +246,16 @@ fn read_stamp(r: &mut Reader<'_>) -> Result<(u64, u32, String), Fault> {
     // More elements than three: serde_json calls that trailing characters, a syntax error.
     r.expect(b']')?;
     Ok((wall, counter, tab))
+}
+
+/// Reads a wall or expiry time: an integer up to [`MAX_WALL_MS`] (a larger one is out of
+/// range, as a counter beyond `u32` is).
+fn time(r: &mut Reader<'_>) -> Result<u64, Fault> {
+    let ms = r.u64()?;
+    if ms > MAX_WALL_MS {
+        return Err(Fault::Shape);
+    }
+    Ok(ms)
 }
 
 /// Before a stamp element: the comma after the previous one (unless `first`); an early `]`

@@ -4,14 +4,19 @@
 //! [`Stamp`] advances this tab's [`HybridClock`], the [`Replica`] keeps the highest-stamped
 //! value of each key, and the [`Engine`] turns render args and storage changes into
 //! [`Effect`]s (storage writes, deliveries to Streamlit) for the browser layer to carry out.
+//! In devices mode the engine's [`RelaySync`] reads what the server relay holds and fills
+//! the outbox of entries for it.
 
 pub mod clock;
 pub mod engine;
 pub mod envelope;
 pub mod error;
+mod health;
+mod holdings;
 pub mod json;
 pub mod presence;
 pub mod protocol;
+pub mod relay_sync;
 pub mod replica;
 
 /// A map keyed by session-state key (or storage key), in key order.
@@ -55,14 +60,18 @@ where
     deserializer.deserialize_map(Entries(std::marker::PhantomData))
 }
 
-pub use clock::{HybridClock, Stamp, MAX_AHEAD_MS};
+pub use clock::{HybridClock, Stamp, MAX_AHEAD_MS, MAX_WALL_MS};
 pub use engine::{Effect, Engine, PendingEdit};
-pub use envelope::{storage_key, Envelope, FORMAT_VERSION, KEY_PREFIX, MAX_DEPTH, MAX_ENTRY_BYTES};
+pub use envelope::{
+    is_valid_key, is_valid_name, storage_key, Envelope, FORMAT_VERSION, KEY_PREFIX, MAX_DEPTH,
+    MAX_ENTRY_BYTES,
+};
 pub use error::{ArgsError, DecodeError};
 pub use json::Json;
 pub use presence::{here_lock, lead_lock, Presence, HERE_PREFIX, LEAD_PREFIX, MAX_PEERS};
 pub use protocol::{
     Conflict, ConflictPolicy, DeliveredValue, Delivery, Edit, OutboxItem, RelaySnapshot,
-    RenderArgs, Status, PROTOCOL_VERSION,
+    RenderArgs, Status, PROTOCOL_VERSION, RENDER_ARG_FIELDS,
 };
+pub use relay_sync::RelaySync;
 pub use replica::{Merge, Replica, Versioned};

@@ -244,11 +244,25 @@ pub struct Delivery {
     pub quiet: bool,
 }
 
-/// The render-args fields, by their bit in the set of fields read so far.
-const ARG_FIELDS: [&str; 12] = [
+/// The render-args fields [`RenderArgs::from_json`] reads, in the order of the struct's
+/// declaration (which serde's derive lists too: `tests/protocol.rs` checks that the two
+/// agree, so a field added to [`RenderArgs`] cannot be left unread). A field's position is
+/// its bit in the set of fields read so far.
+pub const RENDER_ARG_FIELDS: [&str; 12] = [
     "v", "ns", "tab", "keys", "edits", "ttl_ms", "conflict", "resend", "devices", "relay", "seen",
     "presence",
 ];
+
+/// The render-args fields without a default.
+const REQUIRED_ARG_FIELDS: [&str; 3] = ["ns", "tab", "keys"];
+
+/// Render-args field `field` as listed, with its bit in the set of fields read so far.
+fn arg_field(field: &str) -> Option<(&'static str, u16)> {
+    let mut listed = RENDER_ARG_FIELDS.iter().zip(0..);
+    listed
+        .find(|(name, _)| **name == field)
+        .map(|(name, position)| (*name, 1 << position))
+}
 
 impl RenderArgs {
     /// Reads render args from JSON text (in the browser, `JSON.stringify` of what the
@@ -278,41 +292,25 @@ impl RenderArgs {
         let mut reader = Reader::new(text);
         let outcome = reader
             .object(|field, r| {
-                let Some(bit) = ARG_FIELDS.iter().position(|f| *f == field) else {
+                let Some((name, bit)) = arg_field(field) else {
                     return r.skip();
                 };
-                field_at = ARG_FIELDS[bit];
-                if read & (1 << bit) != 0 {
+                field_at = name;
+                if read & bit != 0 {
                     why = "given twice";
                     return Err(Fault::Shape);
                 }
-                read |= 1 << bit;
-                match bit {
-                    0 => args.v = u32::try_from(r.u64()?).map_err(|_| Fault::Shape)?,
-                    1 => args.ns = r.string()?.into_owned(),
-                    2 => args.tab = r.string()?.into_owned(),
-                    3 => args.keys = r.strings()?,
-                    4 => args.edits = read_edits(r)?,
-                    5 => args.ttl_ms = optional(r, Reader::u64)?,
-                    6 => {
-                        args.conflict = match &*r.string()? {
-                            "lww" => ConflictPolicy::Lww,
-                            "reject" => ConflictPolicy::Reject,
-                            _ => return Err(Fault::Shape),
-                        }
-                    }
-                    7 => args.resend = r.u64()?,
-                    8 => args.devices = r.bool()?,
-                    9 => args.relay = optional(r, read_relay)?,
-                    10 => args.seen = optional(r, |r| Ok(r.string()?.into_owned()))?,
-                    _ => args.presence = r.bool()?,
-                }
+                read |= bit;
+                args.read_field(field_at, r)?;
                 field_at = "";
                 Ok(())
             })
             .and_then(|()| {
-                if let Some(missing) = (1..=3).find(|bit| read & (1 << bit) == 0) {
-                    field_at = ARG_FIELDS[missing];
+                let missing = REQUIRED_ARG_FIELDS
+                    .iter()
+                    .find(|f| arg_field(f).is_some_and(|(_, bit)| read & bit == 0));
+                if let Some(missing) = missing {
+                    field_at = missing;
                     why = "missing";
                     return Err(Fault::Shape);
                 }
@@ -341,6 +339,34 @@ impl RenderArgs {
         }
         reason.push_str(why);
         Err(ArgsError::Unreadable(reason))
+    }
+
+    /// Reads the value of field `field` (one of [`RENDER_ARG_FIELDS`]) into its place.
+    fn read_field(&mut self, field: &str, r: &mut Reader<'_>) -> Result<(), Fault> {
+        match field {
+            "v" => self.v = u32::try_from(r.u64()?).map_err(|_| Fault::Shape)?,
+            "ns" => self.ns = r.string()?.into_owned(),
+            "tab" => self.tab = r.string()?.into_owned(),
+            "keys" => self.keys = r.strings()?,
+            "edits" => self.edits = read_edits(r)?,
+            "ttl_ms" => self.ttl_ms = optional(r, Reader::u64)?,
+            "conflict" => {
+                self.conflict = match &*r.string()? {
+                    "lww" => ConflictPolicy::Lww,
+                    "reject" => ConflictPolicy::Reject,
+                    _ => return Err(Fault::Shape),
+                }
+            }
+            "resend" => self.resend = r.u64()?,
+            "devices" => self.devices = r.bool()?,
+            "relay" => self.relay = optional(r, read_relay)?,
+            "seen" => self.seen = optional(r, |r| Ok(r.string()?.into_owned()))?,
+            "presence" => self.presence = r.bool()?,
+            // A listed field without a reader: tests/protocol.rs makes every listed field
+            // one the derive has, and tests/differential.rs reads each as serde does.
+            _ => r.skip()?,
+        }
+        Ok(())
     }
 }
 

@@ -7,12 +7,9 @@
 //! origin can post on the channel, as it can write to storage.
 
 use gloo_events::EventListener;
-use js_sys::{Object, Reflect};
-use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{BroadcastChannel, MessageEvent};
 
-use super::storage::{checked_text, StorageChange};
-use crate::browser::error::{describe, BrowserError};
+use super::storage::StorageChange;
+use crate::browser::{Broadcast, BrowserError};
 
 /// Name of the channel every tab of the origin joins.
 pub const CHANNEL_NAME: &str = "tabsync:v1";
@@ -32,49 +29,24 @@ pub enum ChannelMessage {
 /// This frame's end of the channel; closed when dropped.
 #[derive(Debug)]
 pub struct ChannelTransport {
-    channel: BroadcastChannel,
-}
-
-fn field(data: &JsValue, name: &str) -> JsValue {
-    Reflect::get(data, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED)
-}
-
-fn set(target: &Object, name: &str, value: &str) {
-    // Reflect.set on a plain new object cannot fail.
-    let _ = Reflect::set(target, &JsValue::from_str(name), &JsValue::from_str(value));
+    channel: Broadcast,
 }
 
 impl ChannelTransport {
     /// Joins [`CHANNEL_NAME`] (fails where `BroadcastChannel` is missing or refused).
     pub fn open() -> Result<Self, BrowserError> {
-        BroadcastChannel::new(CHANNEL_NAME)
-            .map(|channel| ChannelTransport { channel })
-            .map_err(|e| BrowserError::ChannelUnavailable(describe(&e)))
-    }
-
-    fn post(&self, fill: impl FnOnce(&Object)) -> Result<(), BrowserError> {
-        let message = Object::new();
-        fill(&message);
-        self.channel
-            .post_message(&message)
-            .map_err(|e| BrowserError::ChannelPostFailed(describe(&e)))
+        Broadcast::open(CHANNEL_NAME).map(|channel| ChannelTransport { channel })
     }
 
     /// Sends an entry to the other tabs, as a write to `localStorage` would.
     pub fn send_entry(&self, key: &str, text: &str) -> Result<(), BrowserError> {
-        self.post(|m| {
-            set(m, "type", "entry");
-            set(m, "key", key);
-            set(m, "text", text);
-        })
+        self.channel
+            .post(&[("type", "entry"), ("key", key), ("text", text)])
     }
 
     /// Asks the other tabs for every entry under `prefix`.
     pub fn send_hello(&self, prefix: &str) -> Result<(), BrowserError> {
-        self.post(|m| {
-            set(m, "type", "hello");
-            set(m, "prefix", prefix);
-        })
+        self.channel.post(&[("type", "hello"), ("prefix", prefix)])
     }
 
     /// Calls `on_message` for every message another tab (or frame) posts on the channel;
@@ -85,16 +57,11 @@ impl ChannelTransport {
     where
         F: FnMut(ChannelMessage) + 'static,
     {
-        EventListener::new(&self.channel, "message", move |event| {
-            let Some(event) = event.dyn_ref::<MessageEvent>() else {
-                return;
-            };
-            let data = event.data();
-            match field(&data, "type").as_string().as_deref() {
+        self.channel
+            .listen(move |message| match message.text("type").as_deref() {
                 Some("entry") => {
-                    let (raw_key, raw_text) = (field(&data, "key"), field(&data, "text"));
-                    let key = checked_text(&raw_key);
-                    let new_value = checked_text(&raw_text);
+                    let key = message.text("key");
+                    let new_value = message.text("text");
                     // Unlike a storage event, an entry message always names a key and a text.
                     let well_formed = key.is_some() && new_value.is_some();
                     on_message(ChannelMessage::Entry(StorageChange {
@@ -104,26 +71,17 @@ impl ChannelTransport {
                     }));
                 }
                 Some("hello") => {
-                    if let Some(prefix) = checked_text(&field(&data, "prefix")) {
+                    if let Some(prefix) = message.text("prefix") {
                         on_message(ChannelMessage::Hello { prefix });
                     }
                 }
                 _ => {}
-            }
-        })
+            })
     }
-}
 
-impl ChannelTransport {
     /// Leaves the channel: nothing more is received, and sending fails. Also done on drop.
     pub fn close(&self) {
         self.channel.close();
-    }
-}
-
-impl Drop for ChannelTransport {
-    fn drop(&mut self) {
-        self.close();
     }
 }
 

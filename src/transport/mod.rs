@@ -12,8 +12,11 @@
 //! The bridge holds a `Box<dyn Transport>` and never asks which one it is: what differs (a
 //! catch-up that reads storage or asks the open tabs, whether removal means anything) is a
 //! method, and [`choose`] says why it fell back, which the engine reports as the status.
+//! [`choose`] hands the transport over wrapped in [`InDocument`] (see [`local_bus`]), so the
+//! other instances mounted in the same document hear its writes too.
 
 pub mod channel;
+pub mod local_bus;
 pub mod storage;
 
 use gloo_events::EventListener;
@@ -21,6 +24,7 @@ use gloo_events::EventListener;
 use crate::browser::BrowserError;
 
 pub use channel::{ChannelMessage, ChannelTransport};
+pub use local_bus::InDocument;
 pub use storage::{StorageChange, StorageTransport};
 
 /// Something another tab (or script of the origin) did, as a transport reports it.
@@ -64,11 +68,15 @@ pub struct Choice {
     pub fallback_reason: Option<String>,
 }
 
-/// The first transport that works here: `localStorage`, else `BroadcastChannel`, else none.
+/// The first transport that works here: `localStorage`, else `BroadcastChannel`, else none;
+/// joined to this document's [`local_bus`].
 pub fn choose() -> Choice {
+    let in_document = |inner: Box<dyn Transport>| -> Option<Box<dyn Transport>> {
+        Some(Box::new(InDocument::join(inner)))
+    };
     match StorageTransport::open() {
         Ok(storage) => Choice {
-            transport: Some(Box::new(storage)),
+            transport: in_document(Box::new(storage)),
             fallback_reason: None,
         },
         Err(storage_err) => {
@@ -79,7 +87,7 @@ pub fn choose() -> Choice {
                         "; syncing live between open tabs over BroadcastChannel, nothing persists",
                     );
                     Choice {
-                        transport: Some(Box::new(channel)),
+                        transport: in_document(Box::new(channel)),
                         fallback_reason: Some(reason),
                     }
                 }

@@ -1,10 +1,10 @@
 //! `localStorage` as a transport: probe, read a namespace, write, and listen for `storage`.
 
 use gloo_events::EventListener;
-use js_sys::JsString;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Storage, StorageEvent};
 
+use crate::browser::checked_text;
 use crate::browser::error::{describe, BrowserError};
 
 const PROBE_KEY: &str = "tabsync:probe";
@@ -19,17 +19,6 @@ pub struct StorageChange {
     /// False when the key or new text is not valid UTF-16 (a lone surrogate): Rust strings
     /// would silently replace it, so such a change is reported as malformed instead.
     pub well_formed: bool,
-}
-
-/// The text of a JS string, or `None` when it is not valid UTF-16 (a lossy conversion would
-/// turn a malformed entry into a different, well-formed one).
-pub(crate) fn checked_text(value: &JsValue) -> Option<String> {
-    let text = value.dyn_ref::<JsString>()?;
-    if text.is_valid_utf16() {
-        text.as_string()
-    } else {
-        None
-    }
 }
 
 /// `localStorage`, once shown to work.

@@ -14,9 +14,12 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from ._relay.base import MAX_COUNTER, MAX_SAFE_INTEGER, Stamp, is_valid_name
+from ._rules import MAX_COUNTER, Stamp, parse_stamp_text
 
 __all__ = ["HybridClock", "Stamp", "parse_stamp", "stamp_text"]
+
+#: A stamp's text form as a :data:`Stamp`, or ``None`` (the one rule, in :mod:`._rules`).
+parse_stamp = parse_stamp_text
 
 
 def stamp_text(stamp: Stamp) -> str:
@@ -24,19 +27,6 @@ def stamp_text(stamp: Stamp) -> str:
     text order is stamp order (the engine's ``Stamp::text``)."""
     wall, counter, tab = stamp
     return f"{wall:016d}.{counter:010d}.{tab}"
-
-
-def parse_stamp(text: object) -> Stamp | None:
-    """A stamp's text form as a :data:`Stamp`, or ``None`` when it is not one."""
-    if not isinstance(text, str):
-        return None
-    parts = text.split(".", 2)
-    if len(parts) != 3 or not parts[0].isdigit() or not parts[1].isdigit():
-        return None
-    wall, counter = int(parts[0]), int(parts[1])
-    if wall > MAX_SAFE_INTEGER or counter > MAX_COUNTER or not is_valid_name(parts[2]):
-        return None
-    return (wall, counter, parts[2])
 
 
 @dataclass

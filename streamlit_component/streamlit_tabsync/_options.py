@@ -10,16 +10,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import math
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from . import _compat, _settings
+from ._rules import is_valid_name
 from ._validate import Validator
 from .errors import TabSyncError
-
-_CHANNEL_RE = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
 
 
 @dataclass(frozen=True)
@@ -73,7 +71,7 @@ def sync_options(
     """
     validators = _check_keys(keys)
     channel_name = channel if channel is not None else _default_channel()
-    if not isinstance(channel_name, str) or not _CHANNEL_RE.match(channel_name):
+    if not is_valid_name(channel_name):
         raise TabSyncError(
             f"channel must be 1-64 letters, digits, '_', '.' or '-', got {channel_name!r}"
         )

@@ -51,8 +51,9 @@ from ._edit_rule import (
 )
 from ._key_track import KeyTrack, Known
 from ._protocol import Delivery, decode_value, render_args
-from ._relay.base import MAX_AHEAD_MS, RelayEntry, entry_value, now_ms, stamp_order
+from ._relay.base import MAX_AHEAD_MS, RelayEntry, entry_value, now_ms
 from ._relay.state import RelayState
+from ._rules import stamp_order
 from ._validate import Validator, check
 from ._values import to_json_text, untag
 

@@ -3,7 +3,9 @@
 //!
 //! serde_json reads the derive-defined wire types; a value is taken as raw text and walked
 //! once more for the value checks (depth, reserved key, lone surrogates, numbers out of
-//! range). The crate's reader must reach the same verdicts.
+//! range). The crate's reader must reach the same verdicts. Since the format's times became
+//! bounded (walls and expiry at most `MAX_WALL_MS`, the rule of `tests/protocol/stamps.json`),
+//! the oracle reads them as [`Time`], a `u64` with that bound.
 
 use std::cell::Cell;
 use std::fmt;
@@ -12,7 +14,7 @@ use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visit
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use tabsync::core::envelope::{is_valid_key, is_valid_name, MAX_ENTRY_BYTES};
-use tabsync::core::{DecodeError, FORMAT_VERSION, MAX_DEPTH};
+use tabsync::core::{DecodeError, FORMAT_VERSION, MAX_DEPTH, MAX_WALL_MS};
 
 /// What the oracle makes of a stored entry: `(ns, key, value text, stamp, expiry)`.
 pub type Entry = (String, String, String, (u64, u32, String), Option<u64>);
@@ -45,9 +47,26 @@ struct WireIn {
     ns: String,
     k: String,
     v: Box<RawValue>,
-    s: (u64, u32, String),
+    s: (Time, u32, String),
     #[serde(default)]
-    x: Option<u64>,
+    x: Option<Time>,
+}
+
+/// A wall or expiry time: a `u64` up to `MAX_WALL_MS`; a larger one is a data error where it
+/// stands, as serde reports a counter beyond `u32`.
+struct Time(u64);
+
+impl<'de> Deserialize<'de> for Time {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let ms = u64::deserialize(deserializer)?;
+        if ms > MAX_WALL_MS {
+            return Err(de::Error::invalid_value(
+                de::Unexpected::Unsigned(ms),
+                &"a time of at most 2^53 - 1 ms",
+            ));
+        }
+        Ok(Time(ms))
+    }
 }
 
 #[derive(Deserialize)]
@@ -73,7 +92,7 @@ pub fn decode(text: &str) -> Result<Entry, DecodeError> {
     if wire.f != FORMAT_VERSION {
         return Err(DecodeError::UnsupportedFormat);
     }
-    let (wall, counter, tab) = wire.s;
+    let (Time(wall), counter, tab) = wire.s;
     if !is_valid_name(&wire.ns) || !is_valid_key(&wire.k) || !is_valid_name(&tab) {
         return Err(DecodeError::BadName);
     }
@@ -83,7 +102,7 @@ pub fn decode(text: &str) -> Result<Entry, DecodeError> {
         wire.k,
         wire.v.get().to_owned(),
         (wall, counter, tab),
-        wire.x,
+        wire.x.map(|Time(x)| x),
     ))
 }
 

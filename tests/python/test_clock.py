@@ -12,14 +12,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from streamlit_tabsync._clock import HybridClock, parse_stamp, stamp_text
-from streamlit_tabsync._relay.base import MAX_COUNTER, MAX_SAFE_INTEGER, stamp_order
+from streamlit_tabsync._rules import MAX_COUNTER, MAX_WALL_MS, stamp_order
 
 VECTORS = json.loads(
     (Path(__file__).resolve().parents[1] / "protocol" / "stamp_order.json").read_text()
 )["vectors"]
 
 TABS = st.text(alphabet="abcXYZ019_.-", min_size=1, max_size=8)
-STAMPS = st.tuples(st.integers(0, MAX_SAFE_INTEGER), st.integers(0, MAX_COUNTER), TABS)
+STAMPS = st.tuples(st.integers(0, MAX_WALL_MS), st.integers(0, MAX_COUNTER), TABS)
 WALLS = st.integers(0, 2**45)
 
 

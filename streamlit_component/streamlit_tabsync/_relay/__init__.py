@@ -12,14 +12,13 @@ their envelope for a scope, and :func:`stamp_order` orders their stamps.
 
 from __future__ import annotations
 
+from .._rules import Stamp, stamp_order
 from .base import (
     PutOutcome,
     Relay,
     RelayEntry,
     RelayEntryError,
     RelayUnavailable,
-    Stamp,
-    stamp_order,
 )
 from .embedded import EmbeddedRelay
 from .redis_relay import RedisMissingError, RedisRelay

@@ -8,7 +8,9 @@ its ``localStorage`` entries, ``src/core/envelope.rs``)::
 
 A relay keeps, per scope and key, the entry with the greatest stamp. It checks the envelope
 (format, scope, key, stamp, expiry) but never the value: the engine checks the value of every
-entry it reads, so a relay has no business second-guessing it.
+entry it reads, so a relay has no business second-guessing it. The name, key and stamp rules
+are the package's one copy of them (``streamlit_tabsync._rules``); ``tests/protocol/entries.json``
+holds :meth:`RelayEntry.parse` and the engine's decoder to the same verdicts.
 """
 
 from __future__ import annotations
@@ -16,25 +18,26 @@ from __future__ import annotations
 import abc
 import json
 import logging
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-#: A stamp: ``(wall ms, counter, tab id)``; see :func:`stamp_order`.
-Stamp = tuple[int, int, str]
+from .._rules import (
+    MAX_KEY_BYTES,
+    MAX_WALL_MS,
+    Stamp,
+    check_stamp,
+    is_int,
+    is_valid_key,
+    is_valid_name,
+    utf8_len,
+)
 
 #: The entry format version this package reads.
 FORMAT_VERSION = 1
 #: Largest entry text, in UTF-8 bytes (the engine refuses larger ones too).
 MAX_ENTRY_BYTES = 96 * 1024
-#: Largest session-state key, in UTF-8 bytes.
-MAX_KEY_BYTES = 256
-#: Walls and expiry times must be exact in a double (JS numbers, Redis's Lua numbers).
-MAX_SAFE_INTEGER = 2**53 - 1
-#: Counters are u32 in the engine.
-MAX_COUNTER = 2**32 - 1
 #: How far ahead of the server's clock a stamp may be, in ms (the engine's ``MAX_AHEAD_MS``):
 #: a forged far-future stamp would otherwise win every later write of its key for good.
 MAX_AHEAD_MS = 24 * 60 * 60 * 1000
@@ -46,45 +49,9 @@ MAX_SCOPE_ENTRIES = 256
 #: held by a tab anyway.
 MAX_SCOPE_BYTES = 2 * 1024 * 1024
 
-# Scopes and tab ids: 1 to 64 of A-Z a-z 0-9 _ . - (ASCII only, hence no re.ASCII subtleties:
-# the class is spelt out rather than written as \w).
-_NAME = re.compile(r"[A-Za-z0-9_.\-]{1,64}")
-# Rust's char::is_control: the Unicode category Cc, i.e. C0, DEL and C1.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _FIELDS = frozenset({"f", "ns", "k", "v", "s", "x"})
 
 log = logging.getLogger("streamlit_tabsync")
-
-
-def is_valid_name(name: object) -> bool:
-    """True for a scope or tab id: 1 to 64 of ``A-Z a-z 0-9 _ . -``."""
-    return isinstance(name, str) and _NAME.fullmatch(name) is not None
-
-
-def is_valid_key(key: object) -> bool:
-    """True for a session-state key: 1 to 256 UTF-8 bytes, no control characters."""
-    return (
-        isinstance(key, str)
-        and key != ""
-        and _CONTROL.search(key) is None
-        # A lone surrogate (from a "\ud800" escape) is refused too, as the engine does.
-        and 0 < _utf8_len(key) <= MAX_KEY_BYTES
-    )
-
-
-def stamp_order(a: Stamp, b: Stamp) -> int:
-    """Order two stamps: by wall, then counter, then tab id byte by byte.
-
-    Returns
-    -------
-    int
-        ``-1`` when ``a`` is older than ``b``, ``0`` when equal, ``1`` when newer.
-    """
-    # Tab ids are ASCII, but comparing bytes makes the rule the engine's (Rust String Ord)
-    # and the Lua script's whatever reaches here.
-    ka = (a[0], a[1], a[2].encode("utf-8"))
-    kb = (b[0], b[1], b[2].encode("utf-8"))
-    return (ka > kb) - (ka < kb)
 
 
 def now_ms() -> int:
@@ -153,7 +120,7 @@ class RelayEntry:
         """
         if not isinstance(text, str):
             raise RelayEntryError(f"an entry must be a str, not {type(text).__name__}")
-        size = _utf8_len(text)
+        size = utf8_len(text)
         if size < 0:
             raise RelayEntryError("the entry is not valid Unicode (it holds a lone surrogate)")
         if size > MAX_ENTRY_BYTES:
@@ -161,7 +128,7 @@ class RelayEntry:
         raw = _decode(text)
         if not isinstance(raw, dict):
             raise RelayEntryError(f"an entry must be a JSON object, not {_json_type(raw)}")
-        if "f" not in raw or not _is_int(raw["f"]) or raw["f"] != FORMAT_VERSION:
+        if "f" not in raw or not is_int(raw["f"]) or raw["f"] != FORMAT_VERSION:
             raise RelayEntryError(
                 f"unsupported entry format f={raw.get('f')!r} (expected {FORMAT_VERSION})"
             )
@@ -174,16 +141,19 @@ class RelayEntry:
             )
         if "v" not in raw:
             raise RelayEntryError("the entry has no value 'v'")
-        stamp = _stamp(raw.get("s"))
+        try:
+            stamp = check_stamp(raw.get("s"))
+        except ValueError as exc:
+            raise RelayEntryError(str(exc)) from None
         ahead = 0 if now is None else stamp[0] - now
         if ahead > MAX_AHEAD_MS:
             raise RelayEntryError(
                 f"the stamp is {ahead} ms ahead of the server's clock (at most {MAX_AHEAD_MS})"
             )
         expires = raw.get("x")
-        if expires is not None and not (_is_int(expires) and 0 <= expires <= MAX_SAFE_INTEGER):
+        if expires is not None and not (is_int(expires) and 0 <= expires <= MAX_WALL_MS):
             raise RelayEntryError(
-                f"bad expiry x={expires!r}: expected an integer in 0..{MAX_SAFE_INTEGER} (ms)"
+                f"bad expiry x={expires!r}: expected an integer in 0..{MAX_WALL_MS} (ms)"
             )
         return cls(key=key, text=text, stamp=stamp, expires=expires, size=size)
 
@@ -289,19 +259,6 @@ class Relay(abc.ABC):
         """Stop listening and release connections. Idempotent."""
 
 
-def _utf8_len(text: str) -> int:
-    """UTF-8 length of ``text``; ``-1`` if it holds a lone surrogate (not encodable)."""
-    try:
-        return len(text.encode("utf-8"))
-    except UnicodeEncodeError:
-        return -1
-
-
-def _is_int(value: Any) -> bool:
-    # bool is an int subclass, and 1.0 is a float: neither is an integer in the format.
-    return type(value) is int
-
-
 def _json_type(value: Any) -> str:
     if isinstance(value, list):
         return "an array"
@@ -340,19 +297,6 @@ def _decode(text: str) -> Any:
     if isinstance(raw, dict) and repeated:
         raise RelayEntryError(f"the entry repeats field {repeated[0]!r}")
     return raw
-
-
-def _stamp(raw: Any) -> Stamp:
-    if not (isinstance(raw, list) and len(raw) == 3):
-        raise RelayEntryError(f"bad stamp s={raw!r}: expected [wall ms, counter, tab id]")
-    wall, counter, tab = raw
-    if not (_is_int(wall) and 0 <= wall <= MAX_SAFE_INTEGER):
-        raise RelayEntryError(f"bad stamp wall {wall!r}: expected an integer in 0..2**53-1")
-    if not (_is_int(counter) and 0 <= counter <= MAX_COUNTER):
-        raise RelayEntryError(f"bad stamp counter {counter!r}: expected an integer in 0..2**32-1")
-    if not is_valid_name(tab):
-        raise RelayEntryError(f"bad stamp tab id {tab!r}: expected 1 to 64 of A-Z a-z 0-9 _ . -")
-    return (wall, counter, tab)
 
 
 def entry_value(entry: RelayEntry) -> Any:

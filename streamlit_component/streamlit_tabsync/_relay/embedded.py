@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 
+from .._rules import Stamp, stamp_order
 from .base import (
     MAX_SCOPE_BYTES,
     MAX_SCOPE_ENTRIES,
@@ -17,11 +18,9 @@ from .base import (
     PutOutcome,
     Relay,
     RelayEntry,
-    Stamp,
     call_quietly,
     check_scope,
     now_ms,
-    stamp_order,
 )
 
 #: How often (ms) a put also sweeps every scope for expired entries, so that scopes nobody

@@ -24,13 +24,13 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from .._rules import parse_stamp_text
 from .base import (
     PutOutcome,
     Relay,
     RelayEntry,
     RelayEntryError,
     RelayUnavailable,
-    Stamp,
     now_ms,
 )
 
@@ -38,16 +38,6 @@ _LOG = logging.getLogger("streamlit_tabsync")
 
 #: How often (joins) the hub looks for sessions that ended without news to notice it.
 _SWEEP_EVERY = 64
-
-
-def parse_stamp_text(text: str | None) -> Stamp | None:
-    """A stamp's text form (``wall.counter.tab``, as deliveries carry it) as a tuple."""
-    if not text:
-        return None
-    parts = text.split(".", 2)
-    if len(parts) != 3 or not parts[0].isdigit() or not parts[1].isdigit() or not parts[2]:
-        return None
-    return (int(parts[0]), int(parts[1]), parts[2])
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,8 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
 from .._protocol import OutboxItem
-from .base import MAX_SCOPE_BYTES, RelayEntry, RelayEntryError, log, now_ms, stamp_order
+from .._rules import stamp_order
+from .base import MAX_SCOPE_BYTES, RelayEntry, RelayEntryError, log, now_ms
 
 
 def examined_at_most(keys: int) -> int:

@@ -23,6 +23,7 @@ from importlib import resources
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from .._rules import Stamp, is_valid_name
 from .base import (
     MAX_SCOPE_BYTES,
     MAX_SCOPE_ENTRIES,
@@ -33,10 +34,8 @@ from .base import (
     RelayEntry,
     RelayEntryError,
     RelayUnavailable,
-    Stamp,
     call_quietly,
     check_scope,
-    is_valid_name,
     log,
     now_ms,
 )
