@@ -39,7 +39,7 @@ const instances = new WeakMap();
 function report(setStateValue, error) {
   try {
     setStateValue("delivery", {
-      v: 2,
+      v: 3,
       id: `load-failed-${Date.now()}`,
       ns: null,
       status: "blocked",

@@ -53,6 +53,29 @@ fn other_document_storage() -> Storage {
         .unwrap()
 }
 
+/// An edit as the Python side puts it in the render args: its entry, stamped now (the
+/// browser's clock stands in for the server's) with the counter its id ends with, as the JSON
+/// text of the `edits` member for `key`.
+fn edit_json(ns: &str, tab: &str, key: &str, id: &str, value: &str, base: Option<&str>) -> String {
+    let wall = js_sys::Date::now() as u64;
+    let counter: u32 = id
+        .rsplit('.')
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    let entry = Envelope {
+        ns: ns.into(),
+        key: key.into(),
+        value: tabsync::core::Json::parse(value).unwrap(),
+        stamp: Stamp::new(wall, counter, tab),
+        expires: None,
+        route: None,
+    }
+    .encode();
+    let edit = serde_json::json!({"id": id, "e": entry, "base": base});
+    format!(r#""{key}":{edit}"#)
+}
+
 fn entry(ns: &str, key: &str, value: &str, wall: u64, tab: &str) -> (String, String) {
     let env = Envelope {
         ns: ns.into(),
@@ -60,6 +83,7 @@ fn entry(ns: &str, key: &str, value: &str, wall: u64, tab: &str) -> (String, Str
         value: tabsync::core::Json::parse(value).unwrap(),
         stamp: Stamp::new(wall, 0, tab),
         expires: None,
+        route: None,
     };
     (env.storage_key(), env.encode())
 }
@@ -263,7 +287,7 @@ async fn bridge_speaks_the_streamlit_protocol_and_delivers_news_from_other_tabs(
     .await;
 
     // First render: the stored state at mount is delivered.
-    post_render(r#"{"v":2,"ns":"br","tab":"me","keys":["zoom","layers"],"edits":{}}"#);
+    post_render(r#"{"v":3,"ns":"br","tab":"me","keys":["zoom","layers"],"edits":{}}"#);
     until("initial delivery", || inbox.values().len() == 1).await;
     assert_eq!(delivered(&inbox.values()[0], "zoom"), serde_json::json!(4));
     assert_eq!(inbox.values()[0]["status"], "live");
@@ -281,9 +305,10 @@ async fn bridge_speaks_the_streamlit_protocol_and_delivers_news_from_other_tabs(
     );
 
     // A local edit is written to storage with a stamp above everything seen, and acked.
-    post_render(
-        r#"{"v":2,"ns":"br","tab":"me","keys":["zoom","layers"],"edits":{"zoom":{"id":"me.1","t":"9"}}}"#,
-    );
+    post_render(&format!(
+        r#"{{"v":3,"ns":"br","tab":"me","keys":["zoom","layers"],"edits":{{{}}}}}"#,
+        edit_json("br", "me", "zoom", "me.1", "9", None)
+    ));
     until("the local edit in storage", || {
         other
             .get_item("tabsync:v1:br:zoom")
@@ -352,15 +377,16 @@ async fn bridge_refuses_a_stale_edit_under_reject_and_reports_the_conflict() {
     let base = Stamp::new(1_000, 0, "first");
     let (k, t) = entry("rj", "zoom", "1", base.wall, "first");
     other.set_item(&k, &t).unwrap();
-    post_render(r#"{"v":2,"ns":"rj","tab":"me","keys":["zoom"],"edits":{},"conflict":"reject"}"#);
+    post_render(r#"{"v":3,"ns":"rj","tab":"me","keys":["zoom"],"edits":{},"conflict":"reject"}"#);
     until("initial delivery", || inbox.values().len() == 1).await;
 
     // Another tab replaces the value; before this tab hears of it, it edits the old one.
     let (k, t) = entry("rj", "zoom", "7", 2_000, "other");
     other.set_item(&k, &t).unwrap();
     let args = format!(
-        r#"{{"v":2,"ns":"rj","tab":"me","keys":["zoom"],"conflict":"reject",
-            "edits":{{"zoom":{{"id":"me.1","t":"3","base":"{base}"}}}}}}"#
+        r#"{{"v":3,"ns":"rj","tab":"me","keys":["zoom"],"conflict":"reject",
+            "edits":{{{}}}}}"#,
+        edit_json("rj", "me", "zoom", "me.1", "3", Some(&base.to_string()))
     );
     post_render(&args);
     until("the conflict", || {
@@ -391,7 +417,7 @@ async fn after_another_script_clears_storage_the_bridge_writes_its_values_back()
     let (k, t) = entry("cl", "zoom", "6", 1_000, "first");
     other.set_item(&k, &t).unwrap();
     let mounted = tabsync::bridge::mount_iframe().expect("a window");
-    post_render(r#"{"v":2,"ns":"cl","tab":"me","keys":["zoom"],"edits":{}}"#);
+    post_render(r#"{"v":3,"ns":"cl","tab":"me","keys":["zoom"],"edits":{}}"#);
     until("initial delivery", || inbox.values().len() == 1).await;
 
     other.clear().unwrap();
@@ -413,7 +439,7 @@ async fn a_full_storage_degrades_the_writer_which_recovers_once_space_is_freed()
     let other = other_document_storage();
     other.clear().unwrap();
     let mounted = tabsync::bridge::mount_iframe().expect("a window");
-    post_render(r#"{"v":2,"ns":"qt","tab":"me","keys":["zoom"],"edits":{}}"#);
+    post_render(r#"{"v":3,"ns":"qt","tab":"me","keys":["zoom"],"edits":{}}"#);
     until("initial delivery", || inbox.values().len() == 1).await;
 
     // Fill the origin's quota with other data, in chunks that shrink until nothing fits.
@@ -426,9 +452,10 @@ async fn a_full_storage_degrades_the_writer_which_recovers_once_space_is_freed()
             chunk.truncate(chunk.len() / 2);
         }
     }
-    post_render(
-        r#"{"v":2,"ns":"qt","tab":"me","keys":["zoom"],"edits":{"zoom":{"id":"me.1","t":"12"}}}"#,
-    );
+    post_render(&format!(
+        r#"{{"v":3,"ns":"qt","tab":"me","keys":["zoom"],"edits":{{{}}}}}"#,
+        edit_json("qt", "me", "zoom", "me.1", "12", None)
+    ));
     until("a degraded delivery", || {
         inbox
             .values()
@@ -540,12 +567,13 @@ async fn under_reject_an_edit_whose_lock_is_refused_is_still_written_and_the_fai
     let inbox = ParentInbox::open();
     let other = other_document_storage();
     let mounted = tabsync::bridge::mount_iframe().expect("a window");
-    post_render(r#"{"v":2,"ns":"lk","tab":"me","keys":["zoom"],"edits":{},"conflict":"reject"}"#);
+    post_render(r#"{"v":3,"ns":"lk","tab":"me","keys":["zoom"],"edits":{},"conflict":"reject"}"#);
     until("initial delivery", || inbox.values().len() == 1).await;
-    post_render(
-        r#"{"v":2,"ns":"lk","tab":"me","keys":["zoom"],"conflict":"reject",
-            "edits":{"zoom":{"id":"me.1","t":"5"}}}"#,
-    );
+    post_render(&format!(
+        r#"{{"v":3,"ns":"lk","tab":"me","keys":["zoom"],"conflict":"reject",
+            "edits":{{{}}}}}"#,
+        edit_json("lk", "me", "zoom", "me.1", "5", None)
+    ));
     until("the edit is written", || {
         other.get_item("tabsync:v1:lk:zoom").unwrap().is_some()
     })
@@ -582,11 +610,11 @@ async fn render_args_the_module_cannot_read_are_reported_with_status_blocked() {
     let mounted = tabsync::bridge::mount_iframe().expect("a window");
     for (args, says) in [
         (
-            r#"{"v":2,"ns":"ok","tab":"me","keys":5}"#,
+            r#"{"v":3,"ns":"ok","tab":"me","keys":5}"#,
             "render args not readable",
         ),
         (
-            r#"{"v":2,"ns":"no spaces","tab":"me","keys":[]}"#,
+            r#"{"v":3,"ns":"no spaces","tab":"me","keys":[]}"#,
             "bad namespace",
         ),
         (
@@ -607,7 +635,7 @@ async fn render_args_the_module_cannot_read_are_reported_with_status_blocked() {
     }
     // Readable args afterwards: a normal delivery, the report cleared.
     let before = inbox.values().len();
-    post_render(r#"{"v":2,"ns":"ok","tab":"me","keys":["zoom"],"edits":{}}"#);
+    post_render(r#"{"v":3,"ns":"ok","tab":"me","keys":["zoom"],"edits":{}}"#);
     until("the state", || inbox.values().len() > before).await;
     let last = inbox.values().last().cloned().unwrap();
     assert_eq!(
@@ -659,18 +687,19 @@ async fn two_module_instances_in_one_document_hear_each_others_writes() {
     let b = tabsync::bridge::mount_module(b_inbox.function());
     assert!(tabsync::transport::local_bus::members() >= 2);
     a.render(args(
-        r#"{"v":2,"ns":"bus","tab":"ta","keys":["zoom"],"edits":{}}"#,
+        r#"{"v":3,"ns":"bus","tab":"ta","keys":["zoom"],"edits":{}}"#,
     ));
     b.render(args(
-        r#"{"v":2,"ns":"bus","tab":"tb","keys":["zoom"],"edits":{}}"#,
+        r#"{"v":3,"ns":"bus","tab":"tb","keys":["zoom"],"edits":{}}"#,
     ));
     until("both start", || {
         a_inbox.values().len() == 1 && b_inbox.values().len() == 1
     })
     .await;
-    a.render(args(
-        r#"{"v":2,"ns":"bus","tab":"ta","keys":["zoom"],"edits":{"zoom":{"id":"ta.1","t":"11"}}}"#,
-    ));
+    a.render(args(&format!(
+        r#"{{"v":3,"ns":"bus","tab":"ta","keys":["zoom"],"edits":{{{}}}}}"#,
+        edit_json("bus", "ta", "zoom", "ta.1", "11", None)
+    )));
     until("B hears A's write", || {
         b_inbox
             .values()
@@ -687,9 +716,10 @@ async fn two_module_instances_in_one_document_hear_each_others_writes() {
     // A freed instance hears nothing more and delivers nothing more.
     drop(b);
     let before = b_inbox.values().len();
-    a.render(args(
-        r#"{"v":2,"ns":"bus","tab":"ta","keys":["zoom"],"edits":{"zoom":{"id":"ta.2","t":"12"}}}"#,
-    ));
+    a.render(args(&format!(
+        r#"{{"v":3,"ns":"bus","tab":"ta","keys":["zoom"],"edits":{{{}}}}}"#,
+        edit_json("bus", "ta", "zoom", "ta.2", "12", None)
+    )));
     let stored = web_sys::window().unwrap().local_storage().unwrap().unwrap();
     until("A's second write", || {
         stored
@@ -782,7 +812,7 @@ async fn instances_count_each_other_and_one_leads_until_it_goes() {
     for (n, inbox) in inboxes.iter().enumerate() {
         let instance = tabsync::bridge::mount_module(inbox.function());
         instance.render(args(&format!(
-            r#"{{"v":2,"ns":"here","tab":"t{n}","keys":["zoom"],"presence":true}}"#
+            r#"{{"v":3,"ns":"here","tab":"t{n}","keys":["zoom"],"presence":true}}"#
         )));
         mounted.push(Some(instance));
     }
@@ -816,7 +846,7 @@ async fn instances_count_each_other_and_one_leads_until_it_goes() {
     // counting for the others.
     let quiet = alive[0];
     mounted[quiet].as_ref().unwrap().render(args(&format!(
-        r#"{{"v":2,"ns":"here","tab":"t{quiet}","keys":["zoom"],"presence":false}}"#
+        r#"{{"v":3,"ns":"here","tab":"t{quiet}","keys":["zoom"],"presence":false}}"#
     )));
     until("the other one alone, leading", || settled(&alive[1..], 0)).await;
     until("no figures for the instance without presence", || {

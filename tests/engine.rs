@@ -5,6 +5,10 @@ mod common;
 use serde_json::{json, Value};
 use tabsync::core::*;
 
+/// The wall of the stamps the Python side gives the edits of these tests: after everything
+/// the tests store (as it is after everything a tab was shown).
+const EDIT_WALL: u64 = 1_000_000;
+
 fn args(tab: &str, edits: &[(&str, &str, Value)]) -> RenderArgs {
     RenderArgs {
         v: PROTOCOL_VERSION,
@@ -14,14 +18,21 @@ fn args(tab: &str, edits: &[(&str, &str, Value)]) -> RenderArgs {
         edits: edits
             .iter()
             .map(|(k, id, v)| {
-                (
-                    k.to_string(),
-                    Edit {
+                // Each edit of a tab its own counter: the number its id ends with.
+                let n = id.rsplit('.').next().and_then(|n| n.parse().ok()).unwrap_or(0);
+                let stamp = Stamp::new(EDIT_WALL, n, tab);
+                let edit = match common::try_json(v) {
+                    Ok(_) => common::edit("gis", k, id, v, stamp),
+                    // An unshareable value, as a misbehaving writer would send it.
+                    Err(_) => Edit {
                         id: id.to_string(),
-                        t: v.to_string(),
+                        e: format!(
+                            r#"{{"f":1,"ns":"gis","k":"{k}","v":{v},"s":[{EDIT_WALL},{n},"{tab}"]}}"#
+                        ),
                         base: None,
                     },
-                )
+                };
+                (k.to_string(), edit)
             })
             .collect(),
         ttl_ms: None,
@@ -29,6 +40,8 @@ fn args(tab: &str, edits: &[(&str, &str, Value)]) -> RenderArgs {
         resend: 0,
         devices: false,
         relay: None,
+        route: None,
+        have: Default::default(),
         seen: None,
         presence: false,
     }
@@ -41,6 +54,7 @@ fn stored(key: &str, value: Value, stamp: Stamp) -> (String, String) {
         value: common::json(&value),
         stamp,
         expires: None,
+        route: None,
     };
     (env.storage_key(), env.encode())
 }
@@ -71,6 +85,11 @@ fn an_edit_is_written_once_and_acked_without_a_delivery() {
     };
     assert_eq!(key, &storage_key("gis", "zoom"));
     assert_eq!(
+        text,
+        &a.edits.get("zoom").unwrap().e,
+        "the entry is written as it is"
+    );
+    assert_eq!(
         common::value(&Envelope::decode(text).unwrap().value),
         json!(5)
     );
@@ -86,19 +105,77 @@ fn an_edit_is_written_once_and_acked_without_a_delivery() {
 }
 
 #[test]
-fn a_local_edit_beats_everything_seen_before_it() {
+fn a_local_edit_stamped_after_what_the_tab_was_shown_is_written_as_it_is() {
     let mut e = Engine::new("i");
     let a = args("tab1", &[]);
     e.configure(&a).unwrap();
     let (k, t) = stored("zoom", json!(9), Stamp::new(5_000, 3, "fast"));
     assert_eq!(e.on_storage(Some(&k), Some(&t), 1_000), vec![]);
     assert!(e.has_news());
+    e.take_delivery();
     let b = args("tab1", &[("zoom", "tab1.1", json!(2))]);
     let writes = e.apply_edits(&b, 1_000, |_| None);
-    let Effect::Write { text, .. } = &writes[0] else {
-        panic!("a write")
+    let [Effect::Write { text, .. }] = &writes[..] else {
+        panic!("one write: {writes:?}")
     };
-    assert!(Envelope::decode(text).unwrap().stamp > Stamp::new(5_000, 3, "fast"));
+    assert_eq!(text, &b.edits.get("zoom").unwrap().e);
+    assert_eq!(
+        Envelope::decode(text).unwrap().stamp,
+        Stamp::new(EDIT_WALL, 1, "tab1")
+    );
+    assert!(
+        e.take_delivery().is_none(),
+        "the writer gets no delivery of its own write"
+    );
+}
+
+#[test]
+fn an_edit_stamped_below_a_value_the_tab_holds_loses_to_it_and_is_still_acked() {
+    // Another tab's newer value reached this browser before the Python side was shown it:
+    // last writer wins, so the edit is not written; the Python side hears of the newer value.
+    let mut e = Engine::new("i");
+    let a = args("tab1", &[]);
+    e.configure(&a).unwrap();
+    e.take_delivery();
+    let (k, t) = stored("zoom", json!(9), Stamp::new(EDIT_WALL + 1, 0, "other"));
+    e.on_storage(Some(&k), Some(&t), 1_000);
+    e.take_delivery();
+    let b = args("tab1", &[("zoom", "tab1.1", json!(2))]);
+    assert!(
+        e.apply_edits(&b, 1_000, |_| None).is_empty(),
+        "nothing written"
+    );
+    assert_eq!(e.acks().get("zoom").map(String::as_str), Some("tab1.1"));
+    assert_eq!(
+        common::value(&e.replica().get("zoom").unwrap().value),
+        json!(9)
+    );
+}
+
+#[test]
+fn an_edit_of_another_key_or_tab_is_refused_and_reported() {
+    let mut e = Engine::new("i");
+    let mut a = args("tab1", &[]);
+    let forged = common::edit(
+        "gis",
+        "layers",
+        "tab1.1",
+        &json!(1),
+        Stamp::new(EDIT_WALL, 0, "tab1"),
+    );
+    a.edits.insert("zoom".into(), forged);
+    let other_tab = common::edit(
+        "gis",
+        "layers",
+        "tab1.2",
+        &json!(1),
+        Stamp::new(EDIT_WALL, 0, "x"),
+    );
+    a.edits.insert("layers".into(), other_tab);
+    e.configure(&a).unwrap();
+    assert!(e.apply_edits(&a, 10, |_| None).is_empty());
+    let d = e.take_delivery().expect("the refusal is news");
+    assert!(d.error.expect("reported").contains("another key or tab"));
 }
 
 #[test]
@@ -197,16 +274,18 @@ fn failed_writes_degrade_the_status_and_are_retried_until_they_succeed() {
 }
 
 #[test]
-fn an_edit_is_stamped_above_the_stored_entry_even_before_its_event_arrives() {
+fn an_edit_read_against_a_newer_stored_entry_yields_to_it_and_storage_keeps_the_newer() {
     let mut e = Engine::new("i");
     let a = args("slow", &[("zoom", "slow.1", json!(1))]);
     e.configure(&a).unwrap();
-    let (k, t) = stored("zoom", json!(5), Stamp::new(9_000, 0, "fast"));
+    let (k, t) = stored("zoom", json!(5), Stamp::new(EDIT_WALL + 9, 0, "fast"));
     let writes = e.apply_edits(&a, 1_000, |key| (key == k).then(|| t.clone()));
-    let Effect::Write { text, .. } = &writes[0] else {
-        panic!("a write")
-    };
-    assert!(Envelope::decode(text).unwrap().stamp > Stamp::new(9_000, 0, "fast"));
+    assert!(
+        writes.is_empty(),
+        "the newer stored entry stays: {writes:?}"
+    );
+    let d = e.take_delivery().expect("the newer value is news");
+    assert_eq!(common::value(&d.values.get("zoom").unwrap().t), json!(5));
 }
 
 #[test]
@@ -301,8 +380,25 @@ fn expired_entries_are_ignored_and_removed() {
 #[test]
 fn a_writer_ttl_travels_with_the_entry() {
     let mut writer = Engine::new("w");
-    let mut a = args("w", &[("zoom", "w.1", json!(2))]);
+    let mut a = args("w", &[]);
     a.ttl_ms = Some(500);
+    // The Python side sets the expiry: the stamp's wall plus the time to live.
+    let entry = common::entry_with(
+        "gis",
+        "zoom",
+        &json!(2),
+        Stamp::new(10_000, 0, "w"),
+        Some(10_500),
+        None,
+    );
+    a.edits.insert(
+        "zoom".into(),
+        Edit {
+            id: "w.1".into(),
+            e: entry,
+            base: None,
+        },
+    );
     writer.configure(&a).unwrap();
     let writes = writer.apply_edits(&a, 10_000, |_| None);
     let Effect::Write { key, text } = &writes[0] else {
@@ -379,8 +475,8 @@ fn under_reject_an_edit_on_the_current_value_or_our_own_write_is_written() {
 #[test]
 fn render_args_with_edits_in_any_key_order_are_read_into_a_sorted_map() {
     let args: RenderArgs = serde_json::from_str(
-        r#"{"v":2,"ns":"gis","tab":"t","keys":["zoom","layers","a"],
-            "edits":{"zoom":{"id":"t.3","t":"1"},"a":{"id":"t.1","t":"2"},"layers":{"id":"t.2","t":"[]"}}}"#,
+        r#"{"v":3,"ns":"gis","tab":"t","keys":["zoom","layers","a"],
+            "edits":{"zoom":{"id":"t.3","e":"1"},"a":{"id":"t.1","e":"2"},"layers":{"id":"t.2","e":"[]"}}}"#,
     )
     .unwrap();
     let keys: Vec<&str> = args.edits.iter().map(|(k, _)| k.as_str()).collect();
@@ -388,15 +484,15 @@ fn render_args_with_edits_in_any_key_order_are_read_into_a_sorted_map() {
     assert_eq!(args.edits.get("zoom").map(|e| e.id.as_str()), Some("t.3"));
     // A repeated key keeps the last edit, as a JS object would.
     let args: RenderArgs = serde_json::from_str(
-        r#"{"v":2,"ns":"gis","tab":"t","keys":["zoom"],
-            "edits":{"zoom":{"id":"t.1","t":"1"},"zoom":{"id":"t.2","t":"2"}}}"#,
+        r#"{"v":3,"ns":"gis","tab":"t","keys":["zoom"],
+            "edits":{"zoom":{"id":"t.1","e":"1"},"zoom":{"id":"t.2","e":"2"}}}"#,
     )
     .unwrap();
     assert_eq!(args.edits.len(), 1);
     assert_eq!(args.edits.get("zoom").map(|e| e.id.as_str()), Some("t.2"));
     // No edits at all is fine too.
     let args: RenderArgs =
-        serde_json::from_str(r#"{"v":2,"ns":"gis","tab":"t","keys":[]}"#).unwrap();
+        serde_json::from_str(r#"{"v":3,"ns":"gis","tab":"t","keys":[]}"#).unwrap();
     assert!(args.edits.is_empty());
 }
 

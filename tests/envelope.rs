@@ -12,7 +12,34 @@ fn sample() -> Envelope {
         value: common::json(&json!({"a": [1, 2.5, "x", null, true]})),
         stamp: Stamp::new(1_764_110_000_000, 3, "tab-1"),
         expires: Some(1_764_110_060_000),
+        route: Some("p3f9c".into()),
     }
+}
+
+#[test]
+fn a_route_is_kept_and_a_malformed_one_reads_as_none() {
+    let env = sample();
+    assert!(
+        env.encode().ends_with(r#","r":"p3f9c"}"#),
+        "{}",
+        env.encode()
+    );
+    let text = env.encode();
+    for (route, kept) in [
+        (r#""p3f9c""#, Some("p3f9c")),
+        ("5", None),
+        (r#""a b""#, None),
+        ("null", None),
+    ] {
+        let other = text.replace(r#""p3f9c""#, route);
+        let decoded = Envelope::decode(&other).expect("a route never makes an entry malformed");
+        assert_eq!(decoded.route.as_deref(), kept, "{route}");
+    }
+    let twice = text.replace('}', r#","r":"x"}"#);
+    assert!(
+        Envelope::decode(&twice).is_err(),
+        "a field given twice is malformed"
+    );
 }
 
 #[test]

@@ -21,8 +21,8 @@ use proptest::prelude::*;
 use serde_json::{json, Value};
 
 use tabsync::core::{
-    ConflictPolicy, DecodeError, Edit, Effect, Engine, Envelope, Json, RenderArgs, Replica, Stamp,
-    MAX_WALL_MS,
+    ConflictPolicy, DecodeError, Effect, Engine, Envelope, HybridClock, Json, RenderArgs, Replica,
+    Stamp, MAX_WALL_MS,
 };
 
 const KEYS: [&str; 3] = ["a", "b", "c"];
@@ -106,6 +106,8 @@ fn op(tabs: usize) -> impl Strategy<Value = Op> {
 
 struct World {
     engines: Vec<Engine>,
+    /// Each tab's Python side's clock, which stamps its edits.
+    clocks: Vec<HybridClock>,
     skew: Vec<i64>,
     queues: Vec<VecDeque<(String, String)>>,
     storage: BTreeMap<String, String>,
@@ -124,6 +126,9 @@ impl World {
             .collect();
         World {
             queues: vec![VecDeque::new(); skew.len()],
+            clocks: (0..skew.len())
+                .map(|i| HybridClock::new(format!("t{i}")))
+                .collect(),
             engines,
             skew,
             storage: BTreeMap::new(),
@@ -161,8 +166,15 @@ impl World {
         match *op {
             Op::Edit { tab, key, blind } => {
                 self.edits += 1;
-                let a = args(tab, Some((KEYS[key], self.edits)));
                 let now = self.wall(tab);
+                // The Python side stamps the edit above every value its tab was shown (here,
+                // everything the tab's engine holds: more than it was shown, which is safe).
+                let clock = &mut self.clocks[tab];
+                for (_, held) in self.engines[tab].replica().iter() {
+                    clock.observe(&held.stamp, u64::MAX);
+                }
+                let stamp = clock.tick(now);
+                let a = args(tab, Some((KEYS[key], self.edits, stamp)));
                 let storage = self.storage.clone();
                 let effects = self.engines[tab].apply_edits(&a, now, |k| {
                     if blind {
@@ -224,21 +236,18 @@ impl World {
     }
 }
 
-fn args(tab: usize, edit: Option<(&str, usize)>) -> RenderArgs {
+fn args(tab: usize, edit: Option<(&str, usize, Stamp)>) -> RenderArgs {
     RenderArgs {
         v: tabsync::core::PROTOCOL_VERSION,
         ns: "prop".into(),
         tab: format!("t{tab}"),
         keys: KEYS.iter().map(|k| k.to_string()).collect(),
         edits: edit
-            .map(|(k, n)| {
+            .map(|(k, n, stamp)| {
+                let id = format!("e{n}");
                 (
                     k.to_string(),
-                    Edit {
-                        id: format!("e{n}"),
-                        t: n.to_string(),
-                        base: None,
-                    },
+                    common::edit("prop", k, &id, &json!(n), stamp),
                 )
             })
             .into_iter()
@@ -248,6 +257,8 @@ fn args(tab: usize, edit: Option<(&str, usize)>) -> RenderArgs {
         resend: 0,
         devices: false,
         relay: None,
+        route: None,
+        have: Default::default(),
         seen: None,
         presence: false,
     }
@@ -355,7 +366,9 @@ proptest! {
         let value = common::try_json(&value);
         prop_assume!(value.is_ok());
         let value = value.expect("checked above");
-        let env = Envelope { ns, key, value, stamp: Stamp::new(wall, counter, tab), expires };
+        let env = Envelope {
+            ns, key, value, stamp: Stamp::new(wall, counter, tab), expires, route: None,
+        };
         prop_assert_eq!(Envelope::decode(&env.encode()), Ok(env));
     }
 
@@ -370,6 +383,7 @@ proptest! {
             value: common::json(&json!(1)),
             stamp: Stamp::new(wall, 0, "t"),
             expires,
+            route: None,
         };
         prop_assert_eq!(Envelope::decode(&env.encode()), Err(DecodeError::WrongShape));
     }

@@ -55,6 +55,8 @@ fn args(keys: &[&str]) -> RenderArgs {
         resend: 0,
         devices: false,
         relay: None,
+        route: None,
+        have: Default::default(),
         seen: None,
         presence: false,
     }
@@ -67,6 +69,7 @@ fn stored(key: &str, text: &str, wall: u64) -> (String, String) {
         value: Json::parse(text).expect("a valid value"),
         stamp: Stamp::new(wall, 0, "writer"),
         expires: None,
+        route: None,
     };
     (env.storage_key(), env.encode())
 }
@@ -104,7 +107,7 @@ fn a_refused_edit_is_delivered_with_both_values_as_text() {
         "zoom".into(),
         Edit {
             id: "t1.1".into(),
-            t: "1152921504606846977".into(),
+            e: r#"{"f":1,"ns":"gold","k":"zoom","v":1152921504606846977,"s":[30,0,"t1"]}"#.into(),
             base: Some(Stamp::new(10, 0, "x").to_string()),
         },
     );
@@ -148,7 +151,9 @@ fn the_render_args_python_builds_parse_here() {
     assert_eq!(parsed.v, PROTOCOL_VERSION);
     assert_eq!(parsed.ns, "gold");
     assert_eq!(parsed.keys, vec!["big".to_owned(), "zoom".to_owned()]);
-    assert_eq!(parsed.edits.get("big").unwrap().t, "1152921504606846977");
+    let entry = Envelope::decode(&parsed.edits.get("big").unwrap().e).expect("an entry");
+    assert_eq!(entry.value.as_str(), "1152921504606846977");
+    assert_eq!(entry.stamp, Stamp::new(1_764_110_000_000, 0, "t1"));
     assert_eq!(parsed.conflict, ConflictPolicy::Reject);
     assert_eq!(parsed.ttl_ms, Some(1500));
     assert_eq!(parsed.resend, 3);
@@ -217,24 +222,34 @@ fn a_noted_problem_is_delivered_by_itself() {
 }
 
 #[test]
-fn a_devices_edit_is_delivered_with_its_outbox() {
+fn a_devices_resend_is_delivered_with_its_outbox() {
     // tests/python/test_protocol.py parses this delivery and the devices args below.
     let text = std::fs::read_to_string(golden_path("render_args_devices.json")).expect("args");
     let parsed = RenderArgs::from_json(&text).expect("the golden args parse");
     assert!(parsed.devices);
+    assert_eq!(parsed.route.as_deref(), Some("rGold"));
+    assert_eq!(
+        parsed.have.get("layers").map(String::as_str),
+        Some("0000000000009000.0000000000.dev2")
+    );
     let relay = parsed.relay.clone().expect("a relay snapshot");
     assert_eq!(relay.gen, 4);
     let mut engine = Engine::new("gold");
     engine.configure(&parsed).unwrap();
     engine.take_delivery().expect("the state at mount");
+    let writes = engine.apply_edits(&parsed, 10_000, |_| None);
+    assert_eq!(writes.len(), 1, "the edit is written");
     assert!(
         engine.relay(&relay, 10_000).len() == 1,
-        "the relay's entry is newer"
+        "the relay's entry is newer: written to storage"
     );
-    let writes = engine.apply_edits(&parsed, 10_000, |_| None);
-    assert_eq!(writes.len(), 1);
-    let delivery = engine.take_delivery().expect("news and the outbox");
+    // The relay lacks the edit (it was down when the Python side put it): resent.
+    let delivery = engine.take_delivery().expect("the outbox");
     assert_eq!(delivery.outbox.len(), 1);
+    assert!(
+        delivery.quiet,
+        "nothing else is news: the run that sent the snapshot applied it"
+    );
     golden("delivery_outbox.json", &delivery.to_json());
 }
 

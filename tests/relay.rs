@@ -1,6 +1,9 @@
-//! Devices mode: the engine's side of the server relay (outbox of stamped entries, snapshots
-//! read as untrusted input, healing towards the highest stamps), and the stamp order shared
-//! with the Python and Lua comparisons.
+//! Devices mode: the engine's side of the server relay (snapshots read as untrusted input and
+//! written to storage, healing the relay towards the highest stamps through the outbox, the
+//! route an entry came by), and the stamp order shared with the Python and Lua comparisons.
+//!
+//! The Python side stamps each edit and puts it to the relay in the run that makes it; the
+//! engine writes it to storage as it is and hands nothing over for it.
 
 mod common;
 
@@ -18,37 +21,33 @@ fn args(tab: &str, edits: &[(&str, &str, Value)], relay: Option<(u64, Vec<String
         edits: edits
             .iter()
             .map(|(k, id, v)| {
-                let edit = Edit {
-                    id: id.to_string(),
-                    t: v.to_string(),
-                    base: None,
-                };
-                (k.to_string(), edit)
+                let n = id
+                    .rsplit('.')
+                    .next()
+                    .and_then(|n| n.parse().ok())
+                    .unwrap_or(0);
+                let stamp = Stamp::new(NOW, n, tab);
+                (k.to_string(), common::edit("u-gis", k, id, v, stamp))
             })
             .collect(),
         ttl_ms: None,
         conflict: ConflictPolicy::Lww,
         resend: 0,
         devices: true,
+        route: None,
+        have: Default::default(),
         seen: None,
         presence: false,
-        relay: relay.map(|(gen, entries)| RelaySnapshot {
-            gen,
-            entries,
-            refused: vec![],
-        }),
+        relay: relay.map(|(gen, entries)| RelaySnapshot { gen, entries }),
     }
 }
 
 fn entry(ns: &str, key: &str, value: Value, stamp: Stamp) -> String {
-    Envelope {
-        ns: ns.into(),
-        key: key.into(),
-        value: common::json(&value),
-        stamp,
-        expires: None,
-    }
-    .encode()
+    common::entry(ns, key, &value, stamp)
+}
+
+fn snapshot(gen: u64, entries: Vec<String>) -> RelaySnapshot {
+    RelaySnapshot { gen, entries }
 }
 
 /// The delivery due, marked seen as the Python side does when it hands its outbox over.
@@ -67,23 +66,22 @@ fn started(a: &RenderArgs) -> Engine {
 }
 
 #[test]
-fn an_edit_in_devices_mode_is_handed_over_in_a_quiet_delivery() {
+fn an_edit_in_devices_mode_is_written_and_hands_nothing_over() {
     let a = args("tab1", &[("zoom", "tab1.1", json!(5))], None);
     let mut e = started(&a);
     let writes = e.apply_edits(&a, NOW, |_| None);
     let [Effect::Write { text, .. }] = writes.as_slice() else {
         panic!("one storage write, got {writes:?}")
     };
-    let d = seen(&mut e).expect("the outbox makes a delivery");
-    assert!(d.quiet, "only the outbox: no news for this tab");
-    assert_eq!(d.outbox.len(), 1);
     assert_eq!(
-        &d.outbox[0].e, text,
-        "the relay gets the stored text, stamp and all"
+        text,
+        &a.edits.get("zoom").unwrap().e,
+        "the Python side's entry, as it is"
     );
-    assert_eq!(d.outbox[0].id.as_deref(), Some("tab1.1"));
-    assert!(!d.outbox[0].cas);
-    assert!(seen(&mut e).is_none(), "handed over once");
+    assert!(
+        seen(&mut e).is_none(),
+        "the Python side put it to the relay: no delivery"
+    );
 }
 
 #[test]
@@ -96,39 +94,10 @@ fn within_one_browser_an_edit_makes_no_delivery() {
 }
 
 #[test]
-fn a_reject_edit_carries_its_base_for_the_relays_compare_and_set() {
-    let mut a = args("tab1", &[], None);
-    a.conflict = ConflictPolicy::Reject;
-    a.edits.insert(
-        "zoom".into(),
-        Edit {
-            id: "tab1.1".into(),
-            t: "5".into(),
-            base: Some(Stamp::new(NOW - 10, 0, "x").to_string()),
-        },
-    );
-    let mut e = started(&a);
-    e.apply_edits(&a, NOW, |_| None);
-    let d = seen(&mut e).unwrap();
-    assert!(d.outbox[0].cas);
-    assert_eq!(
-        d.outbox[0].base,
-        Some(Stamp::new(NOW - 10, 0, "x").to_string())
-    );
-}
-
-#[test]
-fn a_newer_relay_entry_is_delivered_and_written_to_storage() {
+fn a_newer_relay_entry_is_written_to_storage_without_a_delivery() {
     let text = entry("u-gis", "zoom", json!(9), Stamp::new(NOW, 0, "dev2"));
     let mut e = started(&args("tab1", &[], None));
-    let writes = e.relay(
-        &RelaySnapshot {
-            refused: vec![],
-            gen: 0,
-            entries: vec![text.clone()],
-        },
-        NOW,
-    );
+    let writes = e.relay(&snapshot(0, vec![text.clone()]), NOW);
     assert_eq!(
         writes,
         vec![Effect::Write {
@@ -137,43 +106,36 @@ fn a_newer_relay_entry_is_delivered_and_written_to_storage() {
         }],
         "the browser's other tabs get it through storage"
     );
-    let d = seen(&mut e).expect("news");
-    assert!(!d.quiet);
-    assert_eq!(common::value(&d.values.get("zoom").unwrap().t), json!(9));
-    assert!(d.outbox.is_empty(), "the relay is not behind");
+    assert!(
+        seen(&mut e).is_none(),
+        "the run that sent the snapshot applied it: no second run"
+    );
+    assert_eq!(
+        common::value(&e.replica().get("zoom").unwrap().value),
+        json!(9)
+    );
 }
 
 #[test]
 fn a_relay_behind_the_tab_gets_the_newer_entries_back() {
     let a = args("tab1", &[("zoom", "tab1.1", json!(5))], None);
-    let mut e = started(&a);
-    e.apply_edits(&a, NOW, |_| None);
-    let handed = seen(&mut e).unwrap().outbox;
-    // The hand-over failed (relay down); it comes back empty, or with an older value.
+    let written = a.edits.get("zoom").unwrap().e.clone();
+    // The relay was down when the Python side put the edit; it comes back empty, or with an
+    // older value.
     let older = entry("u-gis", "zoom", json!(1), Stamp::new(NOW - 5, 0, "dev2"));
     for entries in [vec![], vec![older]] {
-        let mut e2 = Engine::new("j");
-        e2.configure(&a).unwrap();
-        e2.apply_edits(&a, NOW, |_| None);
-        seen(&mut e2);
-        assert!(e2
-            .relay(
-                &RelaySnapshot {
-                    gen: 0,
-                    entries,
-                    refused: vec![]
-                },
-                NOW
-            )
-            .is_empty());
-        let d = seen(&mut e2).expect("the outbox");
+        let mut e = started(&a);
+        e.apply_edits(&a, NOW, |_| None);
+        assert!(e.relay(&snapshot(0, entries), NOW).is_empty());
+        let d = seen(&mut e).expect("the outbox");
+        assert!(d.quiet, "only the outbox: no news for this tab");
         assert_eq!(d.outbox.len(), 1);
         assert_eq!(d.outbox[0].id, None, "a resend, not an edit");
         let resent = Envelope::decode(&d.outbox[0].e).unwrap();
         assert_eq!(common::value(&resent.value), json!(5));
         assert_eq!(
             resent.stamp,
-            Envelope::decode(&handed[0].e).unwrap().stamp,
+            Envelope::decode(&written).unwrap().stamp,
             "same stamp"
         );
     }
@@ -184,24 +146,11 @@ fn an_unchanged_snapshot_is_examined_once_unless_its_generation_changes() {
     let a = args("tab1", &[("zoom", "tab1.1", json!(5))], None);
     let mut e = started(&a);
     e.apply_edits(&a, NOW, |_| None);
-    seen(&mut e);
-    let empty = RelaySnapshot {
-        refused: vec![],
-        gen: 0,
-        entries: vec![],
-    };
-    e.relay(&empty, NOW);
+    e.relay(&snapshot(0, vec![]), NOW);
     assert_eq!(seen(&mut e).unwrap().outbox.len(), 1);
-    e.relay(&empty, NOW);
+    e.relay(&snapshot(0, vec![]), NOW);
     assert!(seen(&mut e).is_none(), "same snapshot: nothing to do");
-    e.relay(
-        &RelaySnapshot {
-            refused: vec![],
-            gen: 1,
-            entries: vec![],
-        },
-        NOW,
-    );
+    e.relay(&snapshot(1, vec![]), NOW);
     assert_eq!(
         seen(&mut e).unwrap().outbox.len(),
         1,
@@ -230,14 +179,7 @@ fn relay_entries_are_untrusted_input() {
         ),
         "x".repeat(MAX_ENTRY_BYTES + 1),
     ];
-    let writes = e.relay(
-        &RelaySnapshot {
-            refused: vec![],
-            gen: 0,
-            entries: bad.to_vec(),
-        },
-        NOW,
-    );
+    let writes = e.relay(&snapshot(0, bad.to_vec()), NOW);
     assert!(writes.is_empty());
     assert_eq!(e.ignored(), bad.len() as u64);
     assert!(e.replica().is_empty(), "nothing of them was taken");
@@ -273,88 +215,12 @@ fn stamps_order_like_the_shared_test_vectors() {
 }
 
 #[test]
-fn an_edit_the_relay_refused_gives_way_to_the_relays_value() {
-    let mut a = args("tab1", &[], None);
-    a.conflict = ConflictPolicy::Reject;
-    a.edits.insert(
-        "zoom".into(),
-        Edit {
-            id: "tab1.1".into(),
-            t: "5".into(),
-            base: None,
-        },
-    );
-    let mut e = started(&a);
-    e.apply_edits(&a, NOW, |_| None);
-    seen(&mut e);
-    // Another device wrote first (an older stamp): the relay kept its value and refused ours.
-    let winner = entry("u-gis", "zoom", json!(9), Stamp::new(NOW - 1, 0, "dev2"));
-    let snapshot = RelaySnapshot {
-        gen: 0,
-        entries: vec![winner],
-        refused: vec!["tab1.1".into()],
-    };
-    let writes = e.relay(&snapshot, NOW);
-    let [Effect::Write { text, .. }] = writes.as_slice() else {
-        panic!("the relay's value is written back, got {writes:?}")
-    };
-    let back = Envelope::decode(text).unwrap();
-    assert_eq!(common::value(&back.value), json!(9));
-    assert!(
-        back.stamp > Stamp::new(NOW, 0, "tab1"),
-        "a new stamp, above the refused edit"
-    );
-    let d = seen(&mut e).expect("news");
-    assert_eq!(common::value(&d.values.get("zoom").unwrap().t), json!(9));
-    assert!(
-        d.conflicts.is_empty(),
-        "the Python side reports relay refusals"
-    );
-    assert_eq!(
-        d.outbox.len(),
-        1,
-        "handed over once, not healed a second time"
-    );
-    assert_eq!(&d.outbox[0].e, text);
-    // The same refusal again (an unchanged list with a new generation) is not taken twice.
-    let again = RelaySnapshot { gen: 1, ..snapshot };
-    assert!(e.relay(&again, NOW).is_empty(), "nothing taken back twice");
-}
-
-#[test]
-fn a_refused_edit_whose_winner_already_arrived_needs_no_take_back() {
-    let mut a = args("tab1", &[("zoom", "tab1.1", json!(5))], None);
-    a.conflict = ConflictPolicy::Reject;
-    let mut e = started(&a);
-    e.apply_edits(&a, NOW, |_| None);
-    seen(&mut e);
-    // The winner was stamped after this tab's edit but reached the relay first.
-    let winner = entry("u-gis", "zoom", json!(9), Stamp::new(NOW + 5, 0, "dev2"));
-    let snapshot = RelaySnapshot {
-        gen: 0,
-        entries: vec![winner.clone()],
-        refused: vec!["tab1.1".into()],
-    };
-    let writes = e.relay(&snapshot, NOW + 10);
-    assert_eq!(
-        writes.len(),
-        1,
-        "the winner is stored as it came, not restamped"
-    );
-    let d = seen(&mut e).expect("news");
-    assert_eq!(common::value(&d.values.get("zoom").unwrap().t), json!(9));
-    assert!(d.conflicts.is_empty());
-    assert!(d.outbox.is_empty());
-}
-
-#[test]
 fn under_reject_a_resend_is_the_same_compare_and_set_as_the_edit() {
     let mut a = args("tab1", &[("zoom", "tab1.1", json!(5))], None);
     a.conflict = ConflictPolicy::Reject;
     a.edits.get_mut("zoom").unwrap().base = Some(Stamp::new(NOW - 9, 0, "x").to_string());
     let mut e = started(&a);
     e.apply_edits(&a, NOW, |_| None);
-    seen(&mut e);
     // Another tab of this browser wrote `layers`; the relay holds an older `zoom`.
     let (key, text) = {
         let t = entry(
@@ -368,14 +234,7 @@ fn under_reject_a_resend_is_the_same_compare_and_set_as_the_edit() {
     e.load(&key, &text, NOW + 2);
     seen(&mut e);
     let older = entry("u-gis", "zoom", json!(1), Stamp::new(NOW - 20, 0, "dev2"));
-    e.relay(
-        &RelaySnapshot {
-            gen: 0,
-            entries: vec![older],
-            refused: vec![],
-        },
-        NOW + 3,
-    );
+    e.relay(&snapshot(0, vec![older]), NOW + 3);
     let d = seen(&mut e).expect("the outbox");
     assert_eq!(
         d.outbox.len(),
@@ -391,77 +250,61 @@ fn under_reject_a_resend_is_the_same_compare_and_set_as_the_edit() {
 }
 
 #[test]
-fn a_refusal_that_arrives_before_the_relays_value_waits_for_it() {
-    let mut a = args("tab1", &[("zoom", "tab1.1", json!(5))], None);
-    a.conflict = ConflictPolicy::Reject;
+fn an_entry_that_came_by_this_sessions_route_waits_for_the_server() {
+    let mut a = args("tab2", &[], None);
+    a.route = Some("rRoute1".into());
     let mut e = started(&a);
-    e.apply_edits(&a, NOW, |_| None);
-    seen(&mut e);
-    // The snapshot was read before the winner was stored: the refusal comes alone.
-    let early = RelaySnapshot {
-        gen: 0,
-        entries: vec![],
-        refused: vec!["tab1.1".into()],
+    let key = storage_key("u-gis", "zoom");
+    let routed = |n: u32| {
+        common::entry_with(
+            "u-gis",
+            "zoom",
+            &json!(n),
+            Stamp::new(NOW + u64::from(n), 0, "tab1"),
+            None,
+            Some("rRoute1"),
+        )
     };
-    e.relay(&early, NOW + 1);
-    let d = seen(&mut e);
+    // Another tab of this browser wrote an edit the server also carries to this session.
+    e.on_storage(Some(&key), Some(&routed(1)), NOW);
+    assert!(e.awaits_server());
     assert!(
-        d.is_none_or(|d| d.conflicts.is_empty()),
-        "nothing to take back yet"
+        e.take_delivery().is_none(),
+        "the server brings it: no delivery of our own"
     );
-    let winner = entry("u-gis", "zoom", json!(9), Stamp::new(NOW - 1, 0, "dev2"));
-    let later = RelaySnapshot {
-        gen: 0,
-        entries: vec![winner],
-        refused: vec!["tab1.1".into()],
-    };
-    e.relay(&later, NOW + 2);
-    let d = seen(&mut e).expect("news");
-    assert_eq!(
-        common::value(&d.values.get("zoom").unwrap().t),
-        json!(9),
-        "taken back once the value came"
-    );
+    // The server's run of this session applied it: its render args say so.
+    a.have
+        .insert("zoom".into(), Stamp::new(NOW + 1, 0, "tab1").to_string());
+    e.configure(&a).unwrap();
+    assert!(!e.awaits_server());
+    assert!(e.take_delivery().is_none());
+    // The next one never comes through the server (its rerun was lost): late, it is delivered.
+    e.on_storage(Some(&key), Some(&routed(2)), NOW);
+    assert!(e.awaits_server());
+    e.server_late();
+    let d = e.take_delivery().expect("delivered after all");
+    assert_eq!(common::value(&d.values.get("zoom").unwrap().t), json!(2));
 }
 
 #[test]
-fn a_re_created_component_still_gives_way_to_a_refusal_of_its_tabs_edit() {
-    let mut a = args("tab1", &[("zoom", "tab1.1", json!(5))], None);
-    a.conflict = ConflictPolicy::Reject;
-    let mut first = started(&a);
-    let writes = first.apply_edits(&a, NOW, |_| None);
-    let [Effect::Write { key, text }] = writes.as_slice() else {
-        panic!("one write")
-    };
-    // Streamlit re-creates the component: a new engine of the same tab reads storage.
-    let mut e = Engine::new("j");
-    e.configure(&a).unwrap();
-    e.restore_acks(first.acks().clone());
-    e.load(key, text, NOW + 1);
-    seen(&mut e);
-    let winner = entry("u-gis", "zoom", json!(9), Stamp::new(NOW - 1, 0, "dev2"));
-    let snapshot = RelaySnapshot {
-        gen: 0,
-        entries: vec![winner],
-        refused: vec!["tab1.1".into()],
-    };
-    let writes = e.relay(&snapshot, NOW + 2);
-    assert_eq!(writes.len(), 1, "the relay's value is written back");
-    let d = seen(&mut e).expect("news");
-    assert_eq!(common::value(&d.values.get("zoom").unwrap().t), json!(9));
-    // Its first instance took the value back already: a repeat of the refusal changes nothing.
-    let again = RelaySnapshot { gen: 1, ..snapshot };
-    let mut third = Engine::new("k");
-    third.configure(&a).unwrap();
-    third.restore_acks(e.acks().clone());
-    let [Effect::Write { key, text }] = writes.as_slice() else {
-        panic!("one write")
-    };
-    third.load(key, text, NOW + 3);
-    assert!(
-        third.relay(&again, NOW + 4).is_empty(),
-        "the value is the relay's already"
-    );
+fn an_entry_of_another_route_or_none_is_news_at_once() {
+    let mut a = args("tab2", &[], None);
+    a.route = Some("rRoute1".into());
+    let mut e = started(&a);
+    let key = storage_key("u-gis", "zoom");
+    for (n, route) in [(1, None), (2, Some("pOtherProcess"))] {
+        let text = common::entry_with(
+            "u-gis",
+            "zoom",
+            &json!(n),
+            Stamp::new(NOW + n, 0, "tab1"),
+            None,
+            route,
+        );
+        e.on_storage(Some(&key), Some(&text), NOW);
+        assert!(!e.awaits_server());
+        assert!(e.take_delivery().is_some(), "{route:?}");
+    }
 }
 
 #[test]
@@ -469,6 +312,7 @@ fn an_outbox_entry_rides_along_until_a_delivery_carrying_it_is_seen() {
     let a = args("tab1", &[("zoom", "tab1.1", json!(5))], None);
     let mut e = started(&a);
     e.apply_edits(&a, NOW, |_| None);
+    e.relay(&snapshot(0, vec![]), NOW); // the relay lacks it: a resend
     let first = e.take_delivery().expect("the outbox");
     assert_eq!(first.outbox.len(), 1);
     assert!(

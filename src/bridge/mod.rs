@@ -41,6 +41,12 @@ pub use pacing::MIN_DELIVERY_GAP_MS;
 /// How often a failed write (storage full) is tried again, in ms.
 pub const RETRY_MS: u32 = 1_000;
 
+/// How long an entry that came by this session's server route waits for the server to bring
+/// it to the Streamlit side (a render whose `have` holds it) before a delivery carries it
+/// after all, in ms. The server path takes one run of the session (about 0.1 s); this only
+/// matters when its rerun was lost or the session is busy.
+pub const SERVER_GRACE_MS: u32 = 2_000;
+
 /// One running bridge. Dropping it removes every listener and cancels any pending delivery.
 pub struct Bridge {
     /// This instance's random id (its delivery ids, its presence lock).
@@ -55,6 +61,8 @@ pub struct Bridge {
     pacing: Pacing,
     /// The next try of the writes that failed (storage full).
     retry: Option<Timeout>,
+    /// The end of the wait for the server to bring entries that came by its route.
+    server_wait: Option<Timeout>,
     /// Devices mode: the watch over deliveries the Streamlit side has not seen.
     devices: Devices,
     /// Presence in the namespace, while the render args ask for it and the browser can.
@@ -95,6 +103,7 @@ impl Bridge {
                 listeners: Vec::new(),
                 pacing: Pacing::default(),
                 retry: None,
+                server_wait: None,
                 devices: Devices::default(),
                 presence: None,
                 this: this.clone(),
@@ -366,8 +375,10 @@ impl Bridge {
         self.schedule_delivery();
     }
 
-    /// Posts the delivery due now, or schedules it (see [`pacing`]).
+    /// Posts the delivery due now, or schedules it (see [`pacing`]); gives the server a while
+    /// to bring what came by its route ([`SERVER_GRACE_MS`]).
     fn schedule_delivery(&mut self) {
+        self.await_server();
         if !self.engine.has_news() || self.pacing.is_waiting() {
             return;
         }
@@ -386,6 +397,26 @@ impl Bridge {
                 b.deliver();
             })
         });
+    }
+
+    /// Starts the wait for the server while the engine awaits entries from it; stops it once
+    /// the render args show the Streamlit side has them.
+    fn await_server(&mut self) {
+        if !self.engine.awaits_server() {
+            self.server_wait = None;
+            return;
+        }
+        if self.server_wait.is_some() {
+            return;
+        }
+        let weak = self.this.clone();
+        self.server_wait = Some(Timeout::new(SERVER_GRACE_MS, move || {
+            with_bridge(&weak, |b| {
+                b.server_wait = None;
+                b.engine.server_late();
+                b.schedule_delivery();
+            })
+        }));
     }
 
     /// Devices mode: the last delivery is still unseen after a while: post the state again.

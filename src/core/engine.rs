@@ -5,14 +5,18 @@
 //! Streamlit. Keeping this logic here keeps it testable without a browser.
 //!
 //! Rules that keep tabs in step without rerun loops:
-//! * a local edit (from the render args) is stamped after everything this tab has seen, so it
-//!   wins, and is written once: its id is remembered as an *ack*;
+//! * a local edit comes in the render args as the entry the Python side stamped (above every
+//!   value it was shown) and is checked and written as it is, once: its id is remembered as
+//!   an *ack*; a newer entry this tab holds and Python was not shown yet wins over it;
+//! * an entry whose route (`r`) is the one this session is reached by comes to the Python
+//!   side through the server: it makes no delivery, unless the render args still lack it
+//!   when the bridge gives up waiting ([`Engine::server_late`]);
 //! * a delivery is made on the first render (the state at mount) and afterwards only when a
 //!   bound key got a newer value from another tab; never for this tab's own writes;
 //! * a delivery carries the newest value of every bound key and the acks, so Streamlit can
 //!   tell a delivery made before its latest edit was written (see the Python `_state` module);
 //! * storage heals towards the highest stamp: before a write the engine reads the stored
-//!   entry (so its stamp is above it), and when storage is seen holding an older entry than
+//!   entry (so the newer of the two is written), and when storage is seen holding an older entry than
 //!   this tab has (two tabs wrote at once, or an event was missed), the tab writes its newer
 //!   entry back unchanged, so a tab opened later reads the same state as the open ones.
 //!
@@ -27,11 +31,12 @@
 
 use std::collections::VecDeque;
 
-use super::envelope::{is_valid_key, is_valid_name, shareable, storage_key, Envelope, KEY_PREFIX};
+use super::clock::Stamp;
+use super::envelope::{is_valid_key, is_valid_name, storage_key, Envelope, KEY_PREFIX};
 use super::error::{ArgsError, DecodeError};
 use super::health::Health;
 use super::holdings::{Accepted, Holdings};
-use super::json::{write, Json};
+use super::json::write;
 use super::protocol::{
     Conflict, ConflictPolicy, DeliveredValue, Delivery, RelaySnapshot, RenderArgs, Status,
     PROTOCOL_VERSION,
@@ -70,8 +75,10 @@ pub struct PendingEdit {
     pub storage_key: String,
     /// Id of the edit.
     pub id: String,
-    /// The edited value, checked.
-    pub value: Json,
+    /// The edit's entry, checked.
+    pub envelope: Envelope,
+    /// The entry's text, written as it is.
+    pub text: String,
     /// Stamp (text form) of the shared value the edit was made on, if any.
     pub base: Option<String>,
     /// Whether the commit must be a compare-and-set (run it under a cross-tab lock).
@@ -89,6 +96,8 @@ pub(crate) struct Config {
     pub(crate) conflict: ConflictPolicy,
     pub(crate) resend: u64,
     pub(crate) devices: bool,
+    /// The server route this session is reached by, while it works.
+    pub(crate) route: Option<String>,
 }
 
 /// One tab's sync engine.
@@ -111,8 +120,11 @@ pub struct Engine {
     news: bool,
     /// The peer count and leadership to report ([`Engine::set_presence`]).
     presence: (Option<u32>, Option<bool>),
-    /// Devices mode: the server relay's side of this tab (outbox, refusals, take-backs).
+    /// Devices mode: the server relay's side of this tab (snapshots, the outbox).
     relay: RelaySync,
+    /// Bound keys whose newer entry came by this session's server route, with its stamp:
+    /// the Python side gets it from the server, so it makes no delivery unless late.
+    awaiting: KeyMap<Stamp>,
 }
 
 impl Engine {
@@ -133,6 +145,7 @@ impl Engine {
             news: false,
             presence: (None, None),
             relay: RelaySync::default(),
+            awaiting: KeyMap::new(),
         }
     }
 
@@ -187,6 +200,7 @@ impl Engine {
             self.held.clear();
             self.unsaved.clear();
             self.relay = RelaySync::default();
+            self.awaiting.clear();
             self.news = true;
         } else if self.config.as_ref().map(|c| &c.keys) != Some(&keys)
             || self.config.as_ref().map(|c| c.resend) != Some(args.resend)
@@ -205,8 +219,42 @@ impl Engine {
             conflict: args.conflict,
             resend: args.resend,
             devices: args.devices,
+            route: args.route.clone().filter(|r| is_valid_name(r)),
         });
+        self.settle_awaited(&args.have);
         Ok(fresh)
+    }
+
+    /// Forgets the awaited entries the Streamlit side now holds (or holds newer).
+    fn settle_awaited(&mut self, have: &KeyMap<String>) {
+        let settled: Vec<String> = self
+            .awaiting
+            .iter()
+            .filter(|(key, awaited)| {
+                let held: Option<Stamp> = have.get(*key).and_then(|s| s.parse().ok());
+                held.is_some_and(|h| h >= **awaited)
+            })
+            .map(|(key, _)| key.clone())
+            .collect();
+        for key in settled {
+            self.awaiting.remove(&key);
+        }
+    }
+
+    /// True while some entry that came by this session's server route is not known to have
+    /// reached the Streamlit side: the bridge gives the server a while, then calls
+    /// [`Engine::server_late`].
+    pub fn awaits_server(&self) -> bool {
+        !self.awaiting.is_empty()
+    }
+
+    /// The server did not bring the awaited entries in time (its rerun of this session was
+    /// lost, or the session is busy): a delivery carries them after all.
+    pub fn server_late(&mut self) {
+        if !self.awaiting.is_empty() {
+            self.awaiting.clear();
+            self.news = true;
+        }
     }
 
     /// Merges one stored entry found at mount (or on a re-read, or an event). Invalid entries
@@ -296,7 +344,8 @@ impl Engine {
     }
 
     /// Takes an entry read from storage (or another tab): one of another namespace is
-    /// foreign, a newer value of a bound key is news.
+    /// foreign, a newer value of a bound key is news, unless it came by this session's
+    /// server route (then it is awaited from the server).
     fn accept(&mut self, envelope: Envelope, now_ms: u64) -> Result<Accepted, DecodeError> {
         let Some(config) = self.config.as_ref() else {
             return Ok(Accepted::Foreign);
@@ -305,9 +354,15 @@ impl Engine {
             return Ok(Accepted::Foreign);
         }
         let bound = config.keys.contains_key(&envelope.key);
+        let routed = envelope.route.is_some() && envelope.route == config.route;
+        let (key, stamp) = (envelope.key.clone(), envelope.stamp.clone());
         let accepted = self.held.accept(envelope, config.ttl_ms, now_ms)?;
-        if accepted == Accepted::Merged(Merge::Newer) {
-            self.news |= bound;
+        if accepted == Accepted::Merged(Merge::Newer) && bound {
+            if routed {
+                self.awaiting.insert(key, stamp);
+            } else {
+                self.news = true;
+            }
         }
         Ok(accepted)
     }
@@ -331,24 +386,28 @@ impl Engine {
             {
                 continue;
             }
-            let Ok(value) = shareable(&edit.t) else {
-                refused.push((key.clone(), edit.id.clone()));
-                continue;
+            let envelope = match own_entry(&edit.e, &config.ns, key, &args.tab) {
+                Ok(envelope) => envelope,
+                Err(why) => {
+                    refused.push((key.clone(), edit.id.clone(), why));
+                    continue;
+                }
             };
             self.in_flight.insert(edit.id.clone(), ());
             pending.push(PendingEdit {
                 key: key.clone(),
                 storage_key: storage_key(&config.ns, key),
                 id: edit.id.clone(),
-                value,
+                envelope,
+                text: edit.e.clone(),
                 base: edit.base.clone(),
                 compare: config.conflict == ConflictPolicy::Reject,
             });
         }
-        for (key, id) in refused {
+        for (key, id, why) in refused {
             let mut reason = String::from("the value of '");
             reason.push_str(&key);
-            reason.push_str("' cannot be shared (too large or too deep); kept in this tab only");
+            reason.push_str(why);
             self.acks.insert(key, id);
             self.health.note(&reason);
             self.news = true;
@@ -357,8 +416,9 @@ impl Engine {
     }
 
     /// Finishes one edit given the text now stored under its key (read inside the lock for a
-    /// compare-and-set). Returns the write to make, or `None` when the edit was refused as a
-    /// conflict (the stored value is then delivered, with the conflict) or is obsolete.
+    /// compare-and-set). Returns the write to make: the edit's entry as it is, unless it was
+    /// refused as a conflict (the stored value is then delivered, with the conflict) or a
+    /// newer entry is held (which the Streamlit side then gets).
     pub fn commit(
         &mut self,
         pending: PendingEdit,
@@ -384,26 +444,23 @@ impl Engine {
                 self.report_conflict(Conflict {
                     key,
                     id: pending.id,
-                    mine: pending.value,
+                    mine: pending.envelope.value,
                     theirs,
                 });
                 return None;
             }
         }
         let config = self.config.as_ref()?;
-        let envelope =
-            self.held
-                .write_own(&config.ns, &key, pending.value, config.ttl_ms, now_ms)?;
-        let text = envelope.encode();
         if config.devices {
-            let (base, compare) = (pending.base, pending.compare);
-            self.relay
-                .edit_written(&key, text.clone(), base, compare, pending.id);
+            self.relay.edit_written(&key, pending.base);
         }
-        Some(Effect::Write {
-            key: pending.storage_key,
-            text,
-        })
+        match self.held.accept_own(pending.envelope) {
+            Merge::Newer => Some(Effect::Write {
+                key: pending.storage_key,
+                text: pending.text,
+            }),
+            _ => None,
+        }
     }
 
     /// Keeps a refused edit for the next deliveries, the most recent ones only.
@@ -436,7 +493,8 @@ impl Engine {
     /// Takes what the server relay holds for this namespace (devices mode), through this
     /// tab's [`RelaySync`]: each entry is read like a stored one (invalid ones are counted and
     /// ignored); one newer than the tab's is merged and returned as a storage write, so the
-    /// browser's other tabs get it. Every held entry that the relay lacks or holds older goes
+    /// browser's other tabs get it. No delivery is due for it: the snapshot came with the
+    /// Python side's run that applied it. Every held entry that the relay lacks or holds older goes
     /// to the outbox: the relay heals towards the highest stamps, as storage does. An
     /// unchanged snapshot is skipped.
     pub fn relay(&mut self, snapshot: &RelaySnapshot, now_ms: u64) -> Vec<Effect> {
@@ -446,12 +504,10 @@ impl Engine {
         let tab = Tab {
             config,
             held: &mut self.held,
-            acks: &self.acks,
             now_ms,
         };
         let examined = self.relay.examine(snapshot, tab);
         self.ignored += examined.ignored;
-        self.news |= examined.news;
         examined.writes
     }
 
@@ -611,4 +667,17 @@ fn refused_args_delivery(id: String, reason: String, ignored: u64) -> Delivery {
         outbox: Vec::new(),
         quiet: false,
     }
+}
+
+/// The entry of a local edit, checked: well-formed, shareable, and of this tab's namespace,
+/// key and tab id (render args come from Streamlit, but the check costs little and keeps a
+/// mismatched release from writing another key). The error is the end of the reason
+/// reported for the key.
+fn own_entry(text: &str, ns: &str, key: &str, tab: &str) -> Result<Envelope, &'static str> {
+    let envelope = Envelope::decode(text)
+        .map_err(|_| "' cannot be shared (too large or too deep); kept in this tab only")?;
+    if envelope.ns != ns || envelope.key != key || envelope.stamp.tab != tab {
+        return Err("' came in an entry of another key or tab; kept in this tab only");
+    }
+    Ok(envelope)
 }

@@ -7,9 +7,12 @@
 //! ```
 //!
 //! `f` is the format version, `ns` the namespace (channel), `k` the session-state key, `v` the
-//! value (any JSON), `s` the [`Stamp`] as `[wall ms, counter, tab id]`, and the optional `x`
-//! the time (ms since the epoch) after which the entry is expired. Walls and expiry times
-//! are at most [`MAX_WALL_MS`]. Unknown fields are ignored, so later versions may add
+//! value (any JSON), `s` the [`Stamp`] as `[wall ms, counter, tab id]`, the optional `x`
+//! the time (ms since the epoch) after which the entry is expired, and the optional `r` the
+//! *route*: the server path (a relay, a server's tab group) that also carries the entry to
+//! every session of its scope, so a tab reached by that route waits for it rather than
+//! rerunning for the storage event too (a malformed `r` reads as none). Walls and expiry
+//! times are at most [`MAX_WALL_MS`]. Unknown fields are ignored, so later versions may add
 //! optional ones. The rules are shared with the Python relay through the golden vectors
 //! `tests/protocol/names.json` and `entries.json`.
 
@@ -78,6 +81,8 @@ pub struct Envelope {
     pub stamp: Stamp,
     /// Expiry time in ms since the epoch, if the writer set a time to live.
     pub expires: Option<u64>,
+    /// The server route that also carries the entry (see the module docs), if any.
+    pub route: Option<String>,
 }
 
 impl Envelope {
@@ -101,6 +106,9 @@ impl Envelope {
         stamp.end();
         if let Some(expires) = self.expires {
             write::uint(entry.key("x"), expires);
+        }
+        if let Some(route) = &self.route {
+            write::string(entry.key("r"), route);
         }
         entry.end();
         out
@@ -139,6 +147,7 @@ impl Envelope {
             value: Json::checked(wire.v),
             stamp: Stamp::new(wall, counter, &tab),
             expires: wire.x,
+            route: wire.r.filter(|r| is_valid_name(r)),
         })
     }
 
@@ -164,6 +173,7 @@ struct Wire<'a> {
     problem: Option<DecodeError>,
     s: (u64, u32, String),
     x: Option<u64>,
+    r: Option<String>,
 }
 
 impl<'a> Wire<'a> {
@@ -172,6 +182,7 @@ impl<'a> Wire<'a> {
     fn read(text: &'a str) -> Result<Wire<'a>, Fault> {
         let mut reader = Reader::new(text);
         let (mut f, mut ns, mut k, mut v, mut s, mut x) = (None, None, None, None, None, None);
+        let mut route = None;
         reader.object(|field, r| match field {
             // A field given twice makes the entry malformed; serde's derive says so at the
             // key, before reading the value, and so does this.
@@ -206,6 +217,18 @@ impl<'a> Wire<'a> {
                 x = Some(if r.null()? { None } else { Some(time(r)?) });
                 Ok(())
             }
+            // Optional too; a value that is not a string makes no entry malformed: the route
+            // is a hint (what a tab waits for), never a reason to refuse a value.
+            "r" => {
+                fresh(&route)?;
+                route = Some(if r.peek() == Some(b'"') {
+                    Some(r.string()?.into_owned())
+                } else {
+                    r.skip()?;
+                    None
+                });
+                Ok(())
+            }
             _ => r.skip(),
         })?;
         let (Some(f), Some(ns), Some(k), Some((v, problem)), Some(s)) = (f, ns, k, v, s) else {
@@ -220,6 +243,7 @@ impl<'a> Wire<'a> {
             problem,
             s,
             x: x.flatten(),
+            r: route.flatten(),
         })
     }
 }

@@ -3,9 +3,8 @@
 //!
 //! The [`Engine`](super::Engine) (storage, local edits) and the
 //! [`RelaySync`](super::RelaySync) (the server relay) both work on it: an entry read from
-//! storage and one read from the relay are accepted by the same [`Holdings::accept`], and an
-//! entry this tab writes, a local edit or a value taken back from the relay, is made by the
-//! one [`Holdings::write_own`].
+//! storage and one read from the relay are accepted by the same [`Holdings::accept`], and a
+//! local edit (stamped by the Python side) by [`Holdings::accept_own`].
 
 use super::clock::{HybridClock, Stamp, MAX_WALL_MS};
 use super::envelope::Envelope;
@@ -82,29 +81,23 @@ impl Holdings {
         Ok(Accepted::Merged(merged))
     }
 
-    /// Writes `value` as this tab's newest value of `key`: stamped after everything the tab
-    /// has seen (so it wins), expiring `ttl_ms` after its stamp, remembered as the tab's own
-    /// write. Returns the entry to store; `None` before the tab has a clock.
-    pub(crate) fn write_own(
-        &mut self,
-        ns: &str,
-        key: &str,
-        value: Json,
-        ttl_ms: Option<u64>,
-        now_ms: u64,
-    ) -> Option<Envelope> {
-        let stamp = self.clock.as_mut()?.tick(now_ms);
-        let expires = ttl_ms.map(|t| expiry_of(&stamp, t));
-        self.replica.merge(key, value.clone(), stamp.clone());
-        self.set_expiry(key.to_owned(), expires);
-        self.own_writes.insert(key.to_owned(), stamp.clone());
-        Some(Envelope {
-            ns: ns.to_owned(),
-            key: key.to_owned(),
-            value,
-            stamp,
-            expires,
-        })
+    /// Takes this tab's own edit, stamped by the Python side (which observed every value it
+    /// was shown, so the stamp is above them): merged like any entry, and remembered as the
+    /// tab's own write when it is the newest. Its stamp moves the clock without the
+    /// far-future check: render args come from Streamlit, not from another tab.
+    pub(crate) fn accept_own(&mut self, envelope: Envelope) -> Merge {
+        if let Some(clock) = self.clock.as_mut() {
+            // As if it were now the end of time: no stamp is ahead of that.
+            clock.observe(&envelope.stamp, u64::MAX);
+        }
+        let key = envelope.key;
+        let stamp = envelope.stamp.clone();
+        let merged = self.replica.merge(&key, envelope.value, envelope.stamp);
+        if merged == Merge::Newer {
+            self.set_expiry(key.clone(), envelope.expires);
+            self.own_writes.insert(key, stamp);
+        }
+        merged
     }
 
     /// The entry of `key` as held, to write back unchanged (healing storage or the relay),
@@ -128,6 +121,7 @@ impl Holdings {
             value: held.value.clone(),
             stamp: held.stamp.clone(),
             expires,
+            route: None,
         })
     }
 
@@ -138,9 +132,14 @@ impl Holdings {
     }
 
     /// The value that makes an edit based on `base` a conflict: one held under a stamp above
-    /// both the base and this tab's own last write of the key.
+    /// both the base and this tab's own last write of the key, and not written by this tab
+    /// (the edit itself may be held already: the relay's snapshot, which the Python side put
+    /// it to, can come in the same render args).
     pub(crate) fn conflicting(&self, key: &str, base: Option<&str>) -> Option<Json> {
         let held = self.replica.get(key)?;
+        if self.is_own(&held.stamp) {
+            return None;
+        }
         let base: Option<Stamp> = base.and_then(|b| b.parse().ok());
         let own = self.own_writes.get(key);
         let seen = base.as_ref().max(own);

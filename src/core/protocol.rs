@@ -1,7 +1,7 @@
 //! What crosses between the Python side and this module: render args in, deliveries out.
 //!
 //! Both directions carry [`PROTOCOL_VERSION`]. Values cross as JSON *text* in both
-//! directions (an edit's `t`, a delivered value's `t`, a conflict's `mine`/`theirs`), never
+//! directions (an edit's entry `e`, a delivered value's `t`, a conflict's `mine`/`theirs`), never
 //! as JS values: a text reaches Python's `json.loads` with the writer's exact digits, where a
 //! JS number would round every integer beyond 2^53 and a JS object would reorder keys that
 //! look like array indices. The Python side parses deliveries in one place
@@ -23,15 +23,20 @@ use super::KeyMap;
 
 /// Version of the messages in this module. Render args of another version are refused with
 /// a reported error (a Python package and a frontend of different releases).
-pub const PROTOCOL_VERSION: u32 = 2;
+pub const PROTOCOL_VERSION: u32 = 3;
 
-/// A local edit sent by the Streamlit side: the new value of a key and a unique id.
+/// A local edit sent by the Streamlit side: the entry it stamped for a key, and a unique id.
+///
+/// The Python side stamps each edit in the run that makes it (with this tab's id, above
+/// every stamp it was shown) and puts the same entry to the server relay; the module checks
+/// it like any entry and writes it as it is, so every copy of an edit is one text.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct Edit {
     /// Unique id of the edit (the tab id and a counter).
     pub id: String,
-    /// The edited value, as JSON text (checked with the caps of stored values before use).
-    pub t: String,
+    /// The entry, as stored text (an [`Envelope`](super::Envelope) of this tab's namespace,
+    /// key and tab id).
+    pub e: String,
     /// Stamp (text form) of the shared value the edit was made on, if the tab had one.
     #[serde(default)]
     pub base: Option<String>,
@@ -81,6 +86,15 @@ pub struct RenderArgs {
     /// is not, or when sync stays within the browser).
     #[serde(default)]
     pub relay: Option<RelaySnapshot>,
+    /// The server route this session is reached by, while it works (see the `r` of an
+    /// [`Envelope`](super::Envelope)): a bound key's entry carrying it reaches the Streamlit
+    /// side through the server, so it makes no delivery unless the server is late.
+    #[serde(default)]
+    pub route: Option<String>,
+    /// The stamp (text form) of the value the Streamlit side holds for each bound key, so an
+    /// entry awaited from the server that it already has needs no delivery.
+    #[serde(default, deserialize_with = "super::deserialize_key_map")]
+    pub have: KeyMap<String>,
     /// Devices mode: id of the last delivery the Streamlit side has seen. A delivery travels
     /// as a run of the component's fragment, which Streamlit drops when it arrives while a
     /// run of the whole app is re-registering its fragments; the module posts the state again
@@ -109,11 +123,6 @@ pub struct RelaySnapshot {
     /// The relay's entries, as stored texts.
     #[serde(default)]
     pub entries: Vec<String>,
-    /// Ids of this tab's edits the relay refused (`conflict="reject"`: another device wrote
-    /// the key first): the tab takes the relay's value back, under a new stamp (the Python
-    /// side, which saw the refusal, reports the conflict).
-    #[serde(default)]
-    pub refused: Vec<String>,
 }
 
 fn version_one() -> u32 {
@@ -248,9 +257,9 @@ pub struct Delivery {
 /// declaration (which serde's derive lists too: `tests/protocol.rs` checks that the two
 /// agree, so a field added to [`RenderArgs`] cannot be left unread). A field's position is
 /// its bit in the set of fields read so far.
-pub const RENDER_ARG_FIELDS: [&str; 12] = [
-    "v", "ns", "tab", "keys", "edits", "ttl_ms", "conflict", "resend", "devices", "relay", "seen",
-    "presence",
+pub const RENDER_ARG_FIELDS: [&str; 14] = [
+    "v", "ns", "tab", "keys", "edits", "ttl_ms", "conflict", "resend", "devices", "relay", "route",
+    "have", "seen", "presence",
 ];
 
 /// The render-args fields without a default.
@@ -282,6 +291,8 @@ impl RenderArgs {
             resend: 0,
             devices: false,
             relay: None,
+            route: None,
+            have: KeyMap::new(),
             seen: None,
             presence: false,
         };
@@ -360,6 +371,8 @@ impl RenderArgs {
             "resend" => self.resend = r.u64()?,
             "devices" => self.devices = r.bool()?,
             "relay" => self.relay = optional(r, read_relay)?,
+            "route" => self.route = optional(r, |r| Ok(r.string()?.into_owned()))?,
+            "have" => self.have = read_string_map(r)?,
             "seen" => self.seen = optional(r, |r| Ok(r.string()?.into_owned()))?,
             "presence" => self.presence = r.bool()?,
             // A listed field without a reader: tests/protocol.rs makes every listed field
@@ -385,11 +398,11 @@ fn optional<'a, T>(
 fn read_edits(r: &mut Reader<'_>) -> Result<KeyMap<Edit>, Fault> {
     let mut edits = KeyMap::new();
     r.object(|key, r| {
-        let (mut id, mut t, mut base) = (None, None, None);
+        let (mut id, mut e, mut base) = (None, None, None);
         r.object(|field, r| {
             let slot = match field {
                 "id" => &mut id,
-                "t" => &mut t,
+                "e" => &mut e,
                 "base" => {
                     if base.is_some() {
                         return Err(Fault::Shape);
@@ -405,14 +418,14 @@ fn read_edits(r: &mut Reader<'_>) -> Result<KeyMap<Edit>, Fault> {
             *slot = Some(r.string()?.into_owned());
             Ok(())
         })?;
-        let (Some(id), Some(t)) = (id, t) else {
+        let (Some(id), Some(e)) = (id, e) else {
             return Err(Fault::Shape);
         };
         edits.insert(
             key.to_owned(),
             Edit {
                 id,
-                t,
+                e,
                 base: base.flatten(),
             },
         );
@@ -426,14 +439,12 @@ fn read_relay(r: &mut Reader<'_>) -> Result<RelaySnapshot, Fault> {
     let mut snapshot = RelaySnapshot {
         gen: 0,
         entries: Vec::new(),
-        refused: Vec::new(),
     };
-    let mut read = [false; 3];
+    let mut read = [false; 2];
     r.object(|field, r| {
         let bit = match field {
             "gen" => 0,
             "entries" => 1,
-            "refused" => 2,
             _ => return r.skip(),
         };
         if std::mem::replace(&mut read[bit], true) {
@@ -441,12 +452,21 @@ fn read_relay(r: &mut Reader<'_>) -> Result<RelaySnapshot, Fault> {
         }
         match bit {
             0 => snapshot.gen = r.u64()?,
-            1 => snapshot.entries = r.strings()?,
-            _ => snapshot.refused = r.strings()?,
+            _ => snapshot.entries = r.strings()?,
         }
         Ok(())
     })?;
     Ok(snapshot)
+}
+
+/// Reads an object of strings by key (a key given twice keeps the last, as serde does).
+fn read_string_map(r: &mut Reader<'_>) -> Result<KeyMap<String>, Fault> {
+    let mut map = KeyMap::new();
+    r.object(|key, r| {
+        map.insert(key.to_owned(), r.string()?.into_owned());
+        Ok(())
+    })?;
+    Ok(map)
 }
 
 /// The protocol version of a text that is an object with a readable `v` (whatever else

@@ -5,10 +5,12 @@
 //! (a delivery's `outbox`). Here:
 //! * a snapshot is read like storage, as untrusted input: an entry newer than the tab's is
 //!   merged and written to storage (so the browser's other tabs get it);
+//! * no delivery is made for it: the snapshot came with the run of the Python side that
+//!   applied what was news in it (`ChannelState.take_relay`);
 //! * every held entry the relay lacks or holds older goes to the outbox, so the relay heals
-//!   towards the highest stamps as storage does;
-//! * an edit the relay refused (`conflict="reject"`: another device wrote first) is taken
-//!   back: the relay's value is written under a new stamp;
+//!   towards the highest stamps as storage does (the Python side puts this tab's edits to
+//!   the relay itself, in the run that makes them: the outbox is for what the relay missed,
+//!   after an outage or from a tab that synced without it);
 //! * each outbox entry rides along in every delivery until the Streamlit side says it has
 //!   seen one that carried it ([`RelaySync::seen`]): Streamlit keeps only the latest
 //!   component value.
@@ -21,7 +23,7 @@ use super::envelope::{storage_key, Envelope};
 use super::holdings::{Accepted, Holdings};
 use super::protocol::{ConflictPolicy, OutboxItem, RelaySnapshot};
 use super::replica::{Merge, Versioned};
-use super::{KeyMap, KeySet};
+use super::KeyMap;
 
 /// The relay state of one tab (see the module docs).
 #[derive(Debug, Default)]
@@ -31,8 +33,6 @@ pub struct RelaySync {
     outbox: Vec<(OutboxItem, Option<u64>)>,
     /// The snapshot last examined, so an unchanged one costs nothing.
     last: Option<RelaySnapshot>,
-    /// Ids of edits the relay refused that were already handled.
-    refused_seen: KeySet,
     /// The base (stamp text) of this tab's last write of each key, so that under
     /// `conflict="reject"` a resend to the relay is the same compare-and-set as the edit.
     written_on: KeyMap<Option<String>>,
@@ -44,8 +44,6 @@ pub(crate) struct Tab<'a> {
     pub(crate) config: &'a Config,
     /// The tab's copy of the shared state.
     pub(crate) held: &'a mut Holdings,
-    /// Ids of the local edits already handled, per key.
-    pub(crate) acks: &'a KeyMap<String>,
     /// The wall clock.
     pub(crate) now_ms: u64,
 }
@@ -53,12 +51,10 @@ pub(crate) struct Tab<'a> {
 /// What examining a snapshot came to, for the engine to fold into its own state.
 #[derive(Debug, Default)]
 pub(crate) struct Examined {
-    /// Storage writes to make (newer relay entries, values taken back).
+    /// Storage writes to make (the relay's newer entries).
     pub(crate) writes: Vec<Effect>,
     /// How many of the relay's entries were ignored as invalid.
     pub(crate) ignored: u64,
-    /// Whether a bound key got a newer value: a delivery is due.
-    pub(crate) news: bool,
 }
 
 impl RelaySync {
@@ -69,70 +65,9 @@ impl RelaySync {
             return out;
         }
         self.last = Some(snapshot.clone());
-        let mut relay_has = read_entries(snapshot, &mut tab, &mut out);
-        for id in &snapshot.refused {
-            self.refused(id, &mut tab, &mut relay_has, &mut out);
-        }
+        let relay_has = read_entries(snapshot, &mut tab, &mut out);
         self.resend_behind(&tab, &relay_has);
         out
-    }
-
-    /// Handles one refused edit, once its key and the relay's winning value are known.
-    fn refused(
-        &mut self,
-        id: &str,
-        tab: &mut Tab<'_>,
-        relay_has: &mut KeyMap<Versioned>,
-        out: &mut Examined,
-    ) {
-        if self.refused_seen.contains_key(id) {
-            return;
-        }
-        let Some(key) = tab
-            .acks
-            .iter()
-            .find(|(_, a)| *a == id)
-            .map(|(k, _)| k.clone())
-        else {
-            return;
-        };
-        let Some(theirs) = relay_has.get(&key).cloned() else {
-            return; // the relay's value has not reached this snapshot yet: next one
-        };
-        // Handled once, and only once the winner is known.
-        self.refused_seen.insert(id.to_owned(), ());
-        let Some(envelope) = self.take_back(tab, &key, theirs) else {
-            return;
-        };
-        let text = envelope.encode();
-        out.news = true;
-        out.writes.push(Effect::Write {
-            key: storage_key(&tab.config.ns, &key),
-            text: text.clone(),
-        });
-        self.push(text, None, false, None);
-        let Envelope { value, stamp, .. } = envelope;
-        relay_has.insert(key, Versioned { value, stamp });
-    }
-
-    /// Takes the relay's value of `key` back after the relay refused this tab's edit
-    /// (another device wrote first): the value is written under a new stamp, so it wins in
-    /// this browser as it did on the relay. The Python side reports the conflict: it saw the
-    /// refusal, with both values, when it handed the edit over. Returns the entry, or `None`
-    /// when there is nothing to take back.
-    fn take_back(&mut self, tab: &mut Tab<'_>, key: &str, theirs: Versioned) -> Option<Envelope> {
-        let (config, held) = (tab.config, &mut *tab.held);
-        let mine = held.replica().get(key)?;
-        // Nothing to take back when the relay's value (or a newer one) already won here, or
-        // when this tab took it back already (perhaps in an instance Streamlit re-created).
-        if !held.is_own(&mine.stamp) || mine.value == theirs.value {
-            return None;
-        }
-        let envelope = held.write_own(&config.ns, key, theirs.value, config.ttl_ms, tab.now_ms)?;
-        // Made on the relay's value: a resend passes the relay's check.
-        self.written_on
-            .insert(key.to_owned(), Some(theirs.stamp.text()));
-        Some(envelope)
     }
 
     /// Puts every held entry that the relay lacks or holds older in the outbox.
@@ -164,18 +99,10 @@ impl RelaySync {
         }
     }
 
-    /// Records a local edit written as `text`: it goes to the relay, a compare-and-set
-    /// against `base` when `compare`.
-    pub(crate) fn edit_written(
-        &mut self,
-        key: &str,
-        text: String,
-        base: Option<String>,
-        compare: bool,
-        id: String,
-    ) {
-        self.written_on.insert(key.to_owned(), base.clone());
-        self.push(text, base.filter(|_| compare), compare, Some(id));
+    /// Records a local edit written, made on `base`: a resend of it to the relay (after an
+    /// outage) is the same compare-and-set the Python side made.
+    pub(crate) fn edit_written(&mut self, key: &str, base: Option<String>) {
+        self.written_on.insert(key.to_owned(), base);
     }
 
     fn push(&mut self, e: String, base: Option<String>, cas: bool, id: Option<String>) {
@@ -224,7 +151,6 @@ fn read_entries(
             out.ignored += 1; // an entry of another namespace cannot stand in for ours
             continue;
         }
-        let bound = config.keys.contains_key(&envelope.key);
         let key = envelope.key.clone();
         let seen = Versioned {
             value: envelope.value.clone(),
@@ -232,7 +158,6 @@ fn read_entries(
         };
         match tab.held.accept(envelope, config.ttl_ms, tab.now_ms) {
             Ok(Accepted::Merged(Merge::Newer)) => {
-                out.news |= bound;
                 out.writes.push(Effect::Write {
                     key: storage_key(&config.ns, &key),
                     text: text.clone(),

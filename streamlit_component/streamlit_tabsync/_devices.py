@@ -10,6 +10,7 @@ follow without another trip to the server.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Collection, Sequence
 from typing import Any
 
@@ -17,11 +18,16 @@ import streamlit as st
 
 from . import _compat, _settings
 from ._component import HostName, mount
-from ._protocol import Delivery
+from ._conflicts import conflict_of, value_of_entry
+from ._protocol import Delivery, decode_value
+from ._relay.base import RelayEntry, RelayEntryError
 from ._relay.hub import RelayHub, RelayView, get_hub
 from ._relay.state import RelayState
-from ._state import ChannelState
+from ._state import Applied, ChannelState, Outcome
+from ._values import untag
 from .errors import TabSyncError
+
+_LOG = logging.getLogger("streamlit_tabsync")
 
 #: How often the polling fallback looks for news, in seconds.
 POLL_EVERY_S = 1.0
@@ -81,6 +87,11 @@ class DevicesRun:
         return owed and _compat.fresh_widget_states(bound) is False
 
     @property
+    def healthy(self) -> bool:
+        """Whether the relay is reachable, as far as this process knows (no round trip)."""
+        return self.hub.relay.healthy[0]
+
+    @property
     def view(self) -> RelayView:
         """The relay's health and entries, read once per run, after the hand-over (so the
         entries include the value that made the relay refuse an edit handed over now)."""
@@ -88,12 +99,79 @@ class DevicesRun:
             self._view = self.hub.view(self.namespace)
         return self._view
 
-    def hand_over(self, channel: ChannelState, delivery: Delivery, keys: Collection[str]) -> None:
-        """Hands the stamped entries of ``delivery`` for ``keys`` to the relay, once."""
-        self.state.hand_over(
-            self.hub, self.namespace, self.session_id, delivery, keys, channel.like
+    def hand_over(
+        self,
+        channel: ChannelState,
+        delivery: Delivery,
+        keys: Collection[str],
+        *,
+        ttl_ms: int | None,
+    ) -> list[Applied]:
+        """Hands what the browser's outbox holds (entries the relay missed) for ``keys`` to
+        the relay, once per delivery. An entry the relay refuses under ``conflict="reject"``
+        (an edit made while the relay was away, on a value another device has since
+        replaced) is reported as a conflict and taken back: the relay's value becomes this
+        tab's value again, stamped above both, so it wins in the browser as on the relay.
+
+        Returns
+        -------
+        list of Applied
+            The values taken back, to assign before the edit rule runs.
+        """
+        refusals = self.state.hand_over(
+            self.hub, self.namespace, self.session_id, delivery, keys
         )
         self.state.seen_delivery = delivery.id
+        taken = []
+        for refusal in refusals:
+            mine, theirs = value_of_entry(refusal.item.entry), value_of_entry(refusal.winner.text)
+            like = channel.like(refusal.key)
+            self.state.report(refusal.item.edit_id, conflict_of(refusal.key, mine, theirs, like))
+            applied = channel.take_back(refusal.key, refusal.winner, ttl_ms=ttl_ms)
+            edit = channel.track(refusal.key).edit
+            if applied is None or edit is None:
+                continue
+            taken.append(applied)
+            entry = RelayEntry.parse(edit["e"], self.namespace)
+            self.hub.put(self.namespace, entry, origin=self.session_id)
+        return taken
+
+    def publish(
+        self,
+        channel: ChannelState,
+        edited: Sequence[str],
+        *,
+        compare: bool,
+        current: dict[str, Any],
+        outcome: Outcome,
+    ) -> None:
+        """Puts this run's edits to the relay, from the run that made them (the writer pays
+        no other run). An edit the relay refuses (another device's value won: a newer stamp,
+        or under ``compare`` a write the edit did not see) is withdrawn: the relay's value is
+        applied in this run instead, before the widgets are drawn, and under ``compare`` the
+        conflict is reported. When the relay is unreachable the edit goes to the browser
+        alone, which hands it to the relay once it is back."""
+        for key in edited:
+            edit = channel.track(key).edit
+            if edit is None:
+                continue
+            try:
+                entry = RelayEntry.parse(edit["e"], self.namespace)
+            except RelayEntryError as exc:  # our own text: a bug, never the user's problem
+                _LOG.warning("tabsync: an edit's entry was not valid: %s", exc)
+                continue
+            put = self.hub.put(
+                self.namespace, entry, base=edit["base"], compare=compare, origin=self.session_id
+            )
+            if put is None or put.stored or put.full or put.current is None:
+                continue
+            channel.withdraw(key)
+            if compare:
+                outcome.conflicts.append(conflict_of(
+                    key, value_of_entry(edit["e"]), value_of_entry(put.current.text),
+                    untag(decode_value(edit["t"])),
+                ))
+            outcome.merge(channel.take_relay({key: put.current}, [key], current, []))
 
     def mount(self, host: HostName, args: dict[str, Any], key: str, state_key: str) -> None:
         """Mounts the component with the relay's part of the args (and, where the server

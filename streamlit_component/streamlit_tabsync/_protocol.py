@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 #: Version of the messages; the module refuses render args of another version and says so.
-PROTOCOL_VERSION = 2
+PROTOCOL_VERSION = 3
 
 
 def _refuse_constant(name: str) -> Any:
@@ -170,6 +170,10 @@ def _is_count(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
+#: The fields of an edit the module reads (the rest is the Python side's own bookkeeping).
+EDIT_FIELDS = ("id", "e", "base")
+
+
 def render_args(
     namespace: str,
     tab: str,
@@ -181,22 +185,28 @@ def render_args(
     resend: int,
     devices: bool = False,
     relay: tuple[int, Sequence[str]] | None = None,
-    refused: Sequence[str] = (),
     presence: bool = False,
+    route: str | None = None,
+    have: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """The render args of one ``sync`` call.
 
-    ``edits`` maps a key to its latest local edit ``{"id", "t", "base"}`` (``t`` the value's
-    canonical JSON text). ``resend`` is a counter the Python side bumps to ask the module for
-    a fresh delivery of every value (after a bound key vanished from session state on a page
-    where its type is not known yet). The args change only on real news: each change is a
-    render message, not a rerun.
+    ``edits`` maps a key to its latest local edit ``{"id", "e", "base"}``: ``e`` the entry
+    the Python side stamped (see :mod:`._entry`), which the module checks and writes as it
+    is, ``base`` the stamp the edit was made on. ``resend`` is a counter the Python side
+    bumps to ask the module for a fresh delivery of every value (after a bound key vanished
+    from session state on a page where its type is not known yet). The args change only on
+    real news: each change is a render message, not a rerun.
 
-    ``devices`` makes the module hand each stamped edit back in a delivery's outbox;
-    ``relay`` is ``(generation, entry texts)`` of what the server relay holds, when it is
-    reachable: the module merges what is newer and resends what the relay lacks (a new
-    generation asks it to compare again with unchanged entries); ``refused`` names this tab's
-    edits the relay refused under ``conflict="reject"``, whose key then takes the relay's value.
+    ``devices`` marks ``across="devices"``; ``relay`` is ``(generation, entry texts)`` of
+    what the server relay holds, when it is reachable: the module merges what is newer into
+    storage (no delivery: this run applied it) and hands back, in a delivery's outbox, what
+    the relay lacks (a new generation asks it to compare again with unchanged entries).
+
+    ``route`` is the server path this session is reached by, while it works: an entry marked
+    with it reaches the Python side through the server, so the module makes no delivery for
+    it unless ``have`` (the stamp of each bound key's value the Python side holds) still
+    lacks it after a while.
 
     ``presence`` makes the module count the other live instances of the namespace and compete
     for its leadership (a delivery's ``peers`` and ``leader``). Like ``devices`` it is sent
@@ -207,19 +217,19 @@ def render_args(
         "ns": namespace,
         "tab": tab,
         "keys": list(keys),
-        "edits": {k: dict(e) for k, e in edits.items() if k in keys},
+        "edits": {
+            k: {f: e[f] for f in EDIT_FIELDS if f in e} for k, e in edits.items() if k in keys
+        },
         "ttl_ms": ttl_ms,
         "conflict": conflict,
         "resend": resend,
     }
     if presence:
         args["presence"] = True
+    if route is not None:
+        args["route"] = route
+        args["have"] = {k: s for k, s in (have or {}).items() if k in keys}
     if devices:
         args["devices"] = True
-        snapshot: dict[str, Any] | None = None
-        if relay is not None:
-            snapshot = {"gen": relay[0], "entries": list(relay[1])}
-            if refused:
-                snapshot["refused"] = list(refused)
-        args["relay"] = snapshot
+        args["relay"] = None if relay is None else {"gen": relay[0], "entries": list(relay[1])}
     return args

@@ -32,11 +32,11 @@ from __future__ import annotations
 
 import secrets
 import time
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ._clock import parse_stamp, stamp_text
+from ._clock import HybridClock, parse_stamp, stamp_text
 from ._conflicts import Conflict, conflict_of, value_of_text
 from ._edit_rule import (
     SUPERSEDED_GRACE_S,
@@ -49,13 +49,14 @@ from ._edit_rule import (
     Verdict,
     step,
 )
+from ._entry import entry_text
 from ._key_track import KeyTrack, Known
 from ._protocol import Delivery, decode_value, render_args
 from ._relay.base import MAX_AHEAD_MS, RelayEntry, entry_value, now_ms
 from ._relay.state import RelayState
 from ._rules import stamp_order
 from ._validate import Validator, check
-from ._values import to_json_text, untag
+from ._values import coerce_like, to_json_text, untag
 
 __all__ = [
     "SUPERSEDED_GRACE_S",
@@ -158,6 +159,8 @@ class ChannelState:
     page: str | None = None
     #: ``across="devices"``: the dealings with the relay (``None`` within one browser).
     relay: RelayState | None = None
+    #: Stamps this tab's edits (made on first use, with :attr:`tab_id`).
+    clock: HybridClock | None = None
     _edit_counter: int = 0
 
     # -- views -----------------------------------------------------------------------------
@@ -287,6 +290,8 @@ class ChannelState:
         beside: Callable[[], Mapping[str, bool]] | None = None,
         confirmed: bool = True,
         now: float | None = None,
+        ttl_ms: int | None = None,
+        route: str | None = None,
     ) -> tuple[list[str], list[Applied]]:
         """Record local edits: bound keys whose value the edit rule takes for the user's.
 
@@ -320,12 +325,18 @@ class ChannelState:
             False for a run the server asked for (no widget states from the browser).
         now
             ``time.monotonic()`` now (a parameter so tests can control it).
+        ttl_ms
+            The time to live of shared values (``sync(ttl=...)``): an edit's entry expires
+            that long after its stamp.
+        route
+            The server route that also carries this tab's edits (see :mod:`._entry`).
 
         Returns
         -------
         tuple of (list of str, list of Applied)
             The keys edited in this tab since the last run, and the shared values to put
-            back in place of stale copies and leftovers.
+            back in place of stale copies and leftovers. Each edit is stamped here (see
+            :meth:`publish`).
         """
         edited: list[str] = []
         restore: list[Applied] = []
@@ -373,7 +384,7 @@ class ChannelState:
                 ok, shaped = known.shaped_like(value)
                 restore.append(Applied(key, shaped if ok else value))
             elif verdict is Verdict.EDIT:
-                self._publish(key, track, text)
+                self.publish(key, text, ttl_ms=ttl_ms, route=route)
                 edited.append(key)
         return edited, restore
 
@@ -408,14 +419,71 @@ class ChannelState:
                     put_back.append(Applied(key, drawn))
         return kept, put_back
 
-    def _publish(self, key: str, track: KeyTrack, text: str) -> None:
-        """Makes ``text`` this tab's latest edit of ``key`` (sent in the render args)."""
+    def publish(
+        self, key: str, text: str, *, ttl_ms: int | None = None, route: str | None = None
+    ) -> dict[str, Any]:
+        """Makes ``text`` this tab's latest edit of ``key``, stamped now (see :mod:`._clock`:
+        above every stamp this tab has seen or made), as the entry every copy of it is.
+
+        Returns
+        -------
+        dict
+            The edit as the render args carry it: ``{"id", "e", "base"}``, ``e`` the entry
+            text, ``base`` the stamp the edit was made on (a compare-and-set checks it).
+        """
+        track = self.track(key)
         base = track.known.stamp if track.known is not None else None
+        stamp = self._clock().tick()
+        expires = stamp[0] + ttl_ms if ttl_ms else None
+        entry = entry_text(self.namespace, key, text, stamp, expires=expires, route=route)
         self._edit_counter += 1
         edit_id = f"{self.tab_id}.{self._edit_counter}"
-        track.edit = {"id": edit_id, "t": text, "base": base}
+        track.edit = {"id": edit_id, "t": text, "e": entry, "base": base}
         track.pending = edit_id
-        track.known = Known(text, base)
+        track.known = Known(text, stamp_text(stamp))
+        return track.edit
+
+    def take_back(
+        self, key: str, winner: RelayEntry, *, ttl_ms: int | None = None, now: float | None = None
+    ) -> Applied | None:
+        """Makes the relay's value of ``key`` (``winner``, which beat an entry of this tab
+        under ``conflict="reject"``) this tab's value again, as a new edit stamped above both,
+        so it also wins in the browser, which holds this tab's losing entry. Returns the
+        value to assign, or ``None`` when it does not fit the key here."""
+        track = self.track(key)
+        try:
+            value = untag(entry_value(winner))
+            ok, shaped = coerce_like(value, self.like(key))
+            text = to_json_text(key, shaped if ok else value)
+        except Exception:  # noqa: BLE001 - untrusted input never raises
+            return None
+        previous = track.drawn
+        self.publish(key, text, ttl_ms=ttl_ms)
+        if previous is not None and previous != text:
+            now = time.monotonic() if now is None else now
+            track.rule, _ = step(track.rule, NewsApplied(previous, now))
+        return Applied(key, shaped if ok else value)
+
+    def withdraw(self, key: str) -> dict[str, Any] | None:
+        """Takes back this run's edit of ``key``, which the relay refused (another device's
+        value won): it is neither written nor reported as pending, and the key's known value
+        is cleared, so the relay's value is news to it. Returns the edit taken back."""
+        track = self.track(key)
+        edit, track.edit, track.pending, track.known = track.edit, None, None, None
+        return edit
+
+    def _observe(self, stamps: Iterable[str]) -> None:
+        """Moves this tab's clock past every stamp it was shown (so its next edit wins)."""
+        clock = self._clock()
+        for text in stamps:
+            seen = parse_stamp(text)
+            if seen is not None:
+                clock.observe(seen)
+
+    def _clock(self) -> HybridClock:
+        if self.clock is None or self.clock.tab != self.tab_id:
+            self.clock = HybridClock(self.tab_id)
+        return self.clock
 
     def _remember_drawn(self, keys: Sequence[str], current: Mapping[str, Any]) -> None:
         """Remember the values bound keys have before the tab is live (the defaults their
@@ -479,6 +547,7 @@ class ChannelState:
         if delivery.ns is None:
             return outcome  # the browser side could not read the render args: a report only
         outcome.conflicts = self._new_conflicts(delivery, keys)
+        self._observe(value.stamp for value in delivery.values.values())
         for key in keys:
             track = self.track(key)
             if track.pending is not None:
@@ -525,10 +594,15 @@ class ChannelState:
             return outcome  # the first delivery brings the relay's values with storage's
         now = time.monotonic() if now is None else now
         ahead_of = now_ms() + MAX_AHEAD_MS
+        self._observe(
+            stamp_text(entry.stamp) for entry in snapshot.values() if entry.stamp[0] <= ahead_of
+        )
         for key in keys:
             entry = snapshot.get(key)
             track = self.track(key)
-            if entry is None or key in edited or track.pending is not None:
+            # A pending edit is no reason to skip: the Python side put it to the relay in
+            # the run that made it, so the relay's entry is newer only if it came after.
+            if entry is None or key in edited:
                 continue
             held = parse_stamp(track.known.stamp) if track.known is not None else None
             if held is not None and stamp_order(entry.stamp, held) <= 0:
@@ -608,6 +682,7 @@ class ChannelState:
         ttl_ms: int | None = None,
         conflict: str = "lww",
         presence: bool = False,
+        route: str | None = None,
     ) -> dict[str, Any]:
         """The args sent to the browser side; they change only on real news."""
         return render_args(
@@ -619,6 +694,8 @@ class ChannelState:
             conflict=conflict,
             resend=self.resend,
             presence=presence,
+            route=route,
+            have={k: t.known.stamp for k, t in self.tracks.items() if t.known and t.known.stamp},
         )
 
 

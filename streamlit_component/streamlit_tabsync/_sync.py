@@ -267,12 +267,20 @@ def sync(
     server_run = devices is not None and devices.begin(bound)
     parsed = Delivery.parse(raw)
     if devices is not None and parsed is not None:
-        devices.hand_over(state, parsed, bound)
-    run.restored += run.edits(parsed, server_run)
+        taken = devices.hand_over(state, parsed, bound, ttl_ms=options.ttl_ms)
+        _assign(session, run.current, taken)
+        run.restored += taken
+    route = devices.hub.route if devices is not None and devices.healthy else None
+    run.restored += run.edits(parsed, server_run, ttl_ms=options.ttl_ms, route=route)
     _assign(session, run.current, run.restored)
     outcome = state.take_delivery(
         raw, bound, run.current, run.edited, options.validators, page=run.page
     )
+    if devices is not None:
+        devices.publish(
+            state, run.edited, compare=options.conflict == "reject", current=run.current,
+            outcome=outcome,
+        )
     if devices is not None and devices.view.snapshot is not None:
         outcome.merge(state.take_relay(
             devices.view.snapshot, bound, run.current, run.edited, options.validators,
@@ -339,11 +347,20 @@ class _Run:
         run.restored = state.put_back_vanished(bound, current, page)
         return run
 
-    def edits(self, delivery: Delivery | None, server_run: bool) -> list[Applied]:
-        """Finds this run's edits (the edit rule); returns the values to put back.
+    def edits(
+        self,
+        delivery: Delivery | None,
+        server_run: bool,
+        *,
+        ttl_ms: int | None,
+        route: str | None,
+    ) -> list[Applied]:
+        """Finds this run's edits (the edit rule) and stamps them; returns the values to put
+        back.
 
         ``server_run``: the hub asked for this run (news from the relay) and it carries no
         widget states from the browser, so its values are what the last run drew.
+        ``ttl_ms`` and ``route`` go into each edit's entry (see :mod:`._entry`).
         """
         state, bound = self.state, self.bound
         # A delivery not processed yet means the component requested this rerun, not the
@@ -365,6 +382,8 @@ class _Run:
             changed=_compat.widgets_changed(bound) if watched else None,
             beside=lambda: _compat.widgets_changed_beside(bound),
             confirmed=not server_run,
+            ttl_ms=ttl_ms,
+            route=route,
         )
         return put_back
 
@@ -384,6 +403,7 @@ def _mount(
         ttl_ms=options.ttl_ms,
         conflict=options.conflict,
         presence=options.presence,
+        route=devices.hub.route if devices is not None and devices.view.healthy else None,
     )
     if devices is not None:
         devices.mount(host, args, options.component_key, state_key)

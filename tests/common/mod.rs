@@ -36,3 +36,44 @@ pub fn config(cases: u32) -> proptest::prelude::ProptestConfig {
         ..proptest::prelude::ProptestConfig::default()
     }
 }
+
+/// The entry the Python side writes for an edit: `value` of `key` in namespace `ns`, stamped
+/// `stamp` (the Python side stamps edits; the engine writes them as they are).
+pub fn entry(ns: &str, key: &str, value: &Value, stamp: tabsync::core::Stamp) -> String {
+    entry_with(ns, key, value, stamp, None, None)
+}
+
+/// [`entry`] with an expiry time and a route.
+pub fn entry_with(
+    ns: &str,
+    key: &str,
+    value: &Value,
+    stamp: tabsync::core::Stamp,
+    expires: Option<u64>,
+    route: Option<&str>,
+) -> String {
+    tabsync::core::Envelope {
+        ns: ns.into(),
+        key: key.into(),
+        value: json(value),
+        stamp,
+        expires,
+        route: route.map(str::to_owned),
+    }
+    .encode()
+}
+
+/// An edit as the Python side sends it in the render args.
+pub fn edit(
+    ns: &str,
+    key: &str,
+    id: &str,
+    value: &Value,
+    stamp: tabsync::core::Stamp,
+) -> tabsync::core::Edit {
+    tabsync::core::Edit {
+        id: id.into(),
+        e: entry(ns, key, value, stamp),
+        base: None,
+    }
+}

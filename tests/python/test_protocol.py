@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from streamlit_tabsync._entry import entry_text
 from streamlit_tabsync._protocol import PROTOCOL_VERSION, Delivery, decode_value, render_args
 
 GOLDEN = Path(__file__).resolve().parents[1] / "protocol"
@@ -52,11 +53,13 @@ def test_a_report_of_unreadable_args_has_no_namespace_and_says_why():
 
 
 def test_the_render_args_built_here_are_the_golden_ones_rust_parses():
+    entry = entry_text("gold", "big", str(2**60 + 1), (1764110000000, 0, "t1"))
     built = render_args(
         "gold",
         "t1",
         ["big", "zoom"],
-        {"big": {"id": "t1.1", "t": str(2**60 + 1), "base": None}},
+        # The Python side's own bookkeeping ("t") stays out of the args.
+        {"big": {"id": "t1.1", "t": str(2**60 + 1), "e": entry, "base": None}},
         ttl_ms=1500,
         conflict="reject",
         resend=3,
@@ -160,25 +163,33 @@ def test_devices_args_built_here_are_the_golden_ones_rust_parses():
         {"f": 1, "ns": "gold", "k": "layers", "v": ["roads"], "s": [9000, 0, "dev2"]},
         separators=(",", ":"),
     )
+    entry = entry_text("gold", "zoom", "12", (9500, 0, "t1"), route="rGold")
     built = render_args(
         "gold",
         "t1",
         ["layers", "zoom"],
-        {"zoom": {"id": "t1.1", "t": "12", "base": None}},
+        {"zoom": {"id": "t1.1", "e": entry, "base": None}},
         ttl_ms=None,
         conflict="lww",
         resend=0,
         devices=True,
         relay=(4, [relay_entry]),
+        route="rGold",
+        have={
+            "layers": "0000000000009000.0000000000.dev2",
+            "zoom": "0000000000009500.0000000000.t1",
+            "unbound": "0000000000000001.0000000000.x",
+        },
     )
     assert built == golden("render_args_devices.json")
 
 
 def test_a_devices_delivery_carries_its_outbox():
+    # A resend of an entry the relay lacks: no edit id, and nothing else new (quiet).
     delivery = Delivery.parse(golden("delivery_outbox.json"))
-    assert delivery is not None and not delivery.quiet
+    assert delivery is not None and delivery.quiet
     (item,) = delivery.outbox
-    assert item.edit_id == "t1.1" and item.cas is False and item.base is None
+    assert item.edit_id is None and item.cas is False and item.base is None
     assert json.loads(item.entry)["v"] == 12
     assert delivery.values["layers"].text == '["roads"]'
 

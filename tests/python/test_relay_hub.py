@@ -110,7 +110,7 @@ def test_a_hand_over_of_made_up_keys_stores_nothing_and_reruns_nobody():
     from streamlit_tabsync._relay.state import RelayState
 
     def hand_over(hub, scope, origin, state, delivery, keys):
-        return state.hand_over(hub, scope, origin, delivery, keys, lambda key: None)
+        return state.hand_over(hub, scope, origin, delivery, keys)
 
     hub, sessions = make_hub()
     sessions.open |= {"hostile", "member"}

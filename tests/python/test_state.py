@@ -46,7 +46,7 @@ def test_a_changed_value_is_published_once_as_an_edit_with_a_unique_id():
     edited, _ = state.detect_edits(KEYS, {"zoom": 4})
     assert edited == ["zoom"]
     first = state.render_args("gis", KEYS)["edits"]["zoom"]
-    assert json.loads(first["t"]) == 4
+    assert json.loads(first["e"])["v"] == 4
     assert state.detect_edits(KEYS, {"zoom": 4})[0] == []
     state.detect_edits(KEYS, {"zoom": 5})
     second = state.render_args("gis", KEYS)["edits"]["zoom"]
@@ -120,7 +120,7 @@ def test_a_set_back_value_in_a_rerun_the_user_requested_after_the_grace_is_an_ed
         ["flag"], {"flag": False}, news=False, now=100.0 + SUPERSEDED_GRACE_S + 0.1
     )
     assert edited == ["flag"] and restore == []
-    assert state.render_args("ns", ["flag"])["edits"]["flag"]["t"] == "false"
+    assert json.loads(state.render_args("ns", ["flag"])["edits"]["flag"]["e"])["v"] is False
 
 
 def test_a_set_back_value_within_the_grace_or_with_news_is_put_back():
@@ -442,34 +442,37 @@ def test_a_user_edit_well_after_coming_back_is_shared():
     assert edited == ["zoom"]
 
 
-def test_an_edit_the_relay_refused_is_reported_once_with_both_values():
+def test_an_entry_the_relay_refused_is_returned_once_per_delivery_and_reported_once():
+    from streamlit_tabsync._conflicts import conflict_of, value_of_entry
     from streamlit_tabsync._protocol import Delivery
     from streamlit_tabsync._relay.embedded import EmbeddedRelay
     from streamlit_tabsync._relay.hub import RelayHub
     from streamlit_tabsync._relay.state import RelayState
-    from streamlit_tabsync._state import ChannelState, Known
 
-    hub = RelayHub(EmbeddedRelay(), lambda sid, frag: True, lambda sid: True)
+    hub = RelayHub(EmbeddedRelay(), lambda sid, wanted: True, lambda sid: True)
     theirs = '{"f":1,"ns":"u-x","k":"zoom","v":9,"s":[3,0,"d"]}'
     assert hub.publish("u-x", theirs).stored  # another device wrote first
-    state = ChannelState(namespace="u-x")
-    state.track("zoom").known = Known("5", None)
     relay = RelayState()
+    # An edit made while the relay was away, resent by the browser as the compare-and-set
+    # it was: the relay refuses it.
+    mine = '{"f":1,"ns":"u-x","k":"zoom","v":5,"s":[2,0,"t"]}'
+    item = {"e": mine, "cas": True, "base": "1.0.t", "id": "t.1"}
 
-    def hand_over(n, edit_id, mine):
-        item = {"e": mine, "cas": True, "base": "1.0.t", "id": edit_id}
+    def hand_over(n):
         delivery = Delivery.parse({"id": f"d-{n}", "ns": "u-x", "outbox": [item]})
         assert delivery is not None
-        return relay.hand_over(hub, "u-x", "me", delivery, ["zoom"], state.like)
+        return relay.hand_over(hub, "u-x", "me", delivery, ["zoom"])
 
-    mine = '{"f":1,"ns":"u-x","k":"zoom","v":5,"s":[2,0,"t"]}'
-    assert hand_over(1, "t.1", mine) and hand_over(2, "t.1", mine), "refused each time"
+    (refusal,) = hand_over(1)
+    assert (refusal.key, refusal.item.edit_id, refusal.winner.text) == ("zoom", "t.1", theirs)
+    assert hand_over(1) == [], "each delivery is handed over once"
+    for _ in range(2):
+        relay.report("t.1", conflict_of("zoom", value_of_entry(mine), value_of_entry(theirs), 0))
     assert [(c.key, c.mine, c.theirs) for c in relay.take_conflicts()] == [("zoom", 5, 9)]
     assert relay.take_conflicts() == [], "reported once"
-    assert relay.refused == ["t.1"]
     # A value that does not decode is reported as it came (screened entries always decode;
     # the fallback keeps a conflict report from ever raising in the app).
-    from streamlit_tabsync._conflicts import value_of_entry, value_of_text
+    from streamlit_tabsync._conflicts import value_of_text
 
     assert value_of_entry("not json") == "not json" and value_of_text("{") == "{"
 

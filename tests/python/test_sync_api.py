@@ -322,7 +322,7 @@ def test_a_delivery_that_only_changes_the_peer_count_keeps_values_and_publishes_
     # This tab's own edit, then a count change before the module has written it.
     at.slider[0].set_value(12).run()
     (edit,) = browser.args[-1]["edits"].values()
-    assert json.loads(edit["t"]) == 12
+    assert json.loads(edit["e"])["v"] == 12
     browser.posted = posted(2, {"zoom": (7, "s1")}, peers=2, leader=True)
     at.run()
     assert at.text[0].value == "live|2|True|"

@@ -19,10 +19,13 @@ session checks what it reads as strictly as the browser would.
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import secrets
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from .._rules import parse_stamp_text
 from .base import (
@@ -68,6 +71,11 @@ class RelayHub:
         has ended.
     alive
         Whether a session still exists (used to forget ended sessions between news).
+    route
+        The id of the server path this hub's relay is (see :mod:`.._entry`): the same for
+        every process sharing the relay, so a browser tab on any of them knows an entry
+        marked with it reaches its session through the server. Random by default (one
+        process).
     """
 
     def __init__(
@@ -75,8 +83,10 @@ class RelayHub:
         relay: Relay,
         rerun: Callable[[str, Callable[[], bool]], bool],
         alive: Callable[[str], bool],
+        route: str | None = None,
     ) -> None:
         self.relay = relay
+        self.route = route or "p" + secrets.token_hex(8)
         self._rerun = rerun
         self._alive = alive
         self._lock = threading.Lock()
@@ -242,6 +252,14 @@ _hub: RelayHub | None = None
 _hub_lock = threading.Lock()
 
 
+def route_of_url(url: str) -> str:
+    """The route id of a shared relay: a digest of its address without credentials, the
+    same in every process configured with it."""
+    parts = urlsplit(url)
+    where = f"{parts.scheme}://{parts.hostname}:{parts.port}{parts.path}?{parts.query}"
+    return "r" + hashlib.sha256(where.encode()).hexdigest()[:16]
+
+
 def get_hub() -> RelayHub:
     """The process's hub, made on first use: Redis when a URL is set, else embedded."""
     global _hub
@@ -251,10 +269,12 @@ def get_hub() -> RelayHub:
 
             url = _settings.redis_url()
             relay: Relay
+            route = None
             if url:
                 from .redis_relay import RedisRelay
 
                 relay = RedisRelay(url)
+                route = route_of_url(url)
             else:
                 from .embedded import EmbeddedRelay
 
@@ -269,5 +289,6 @@ def get_hub() -> RelayHub:
                 relay,
                 rerun=rerun,
                 alive=lambda sid: _compat._app_session(sid) is not None,
+                route=route,
             )
         return _hub

@@ -1,25 +1,36 @@
 """One ``sync(across="devices")`` call's dealings with the relay, kept per tab.
 
 A :class:`RelayState` lives in the tab's :class:`~.._state.ChannelState` (``relay``) and is
-changed only through its methods: it hands a delivery's outbox to the relay once
-(:meth:`RelayState.hand_over`), remembers what the relay refused so the browser takes the
-relay's value back and the app hears of the conflict, and builds the ``relay`` part of the
-render args.
+changed only through its methods: it hands what a delivery's outbox holds (entries the relay
+missed, resent by the browser to heal it) to the relay once (:meth:`RelayState.hand_over`),
+keeps the conflicts to report, and builds the ``relay`` part of the render args.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
-from .._conflicts import Conflict, conflict_of, value_of_entry
-from .._protocol import Delivery
+from .._conflicts import Conflict
+from .._protocol import Delivery, OutboxItem
+from .base import RelayEntry
 from .hub import RelayHub, RelayView
 from .intake import screen_outbox
 
-#: How many refused edit ids the render args name (the browser handles each once).
-MAX_REFUSED_IDS = 16
+
+@dataclass(frozen=True)
+class Refusal:
+    """An entry of this tab the relay refused under ``conflict="reject"``: another device
+    wrote the key first. The caller takes the relay's value back (see
+    :meth:`~.._devices.DevicesRun.hand_over`)."""
+
+    #: The outbox item refused (its entry, and the id of the edit it carries).
+    item: OutboxItem
+    #: The key.
+    key: str
+    #: The entry the relay holds, which won.
+    winner: RelayEntry
 
 
 @dataclass
@@ -31,10 +42,7 @@ class RelayState:
     #: Bumped when a hand-over failed (relay unreachable), so the browser compares its
     #: entries with the relay's again once it is back, and resends what the relay lacks.
     gen: int = 0
-    #: Ids of this tab's edits the relay refused under ``conflict="reject"`` (another device
-    #: wrote first): the browser adopts the relay's value for their keys.
-    refused: list[str] = field(default_factory=list)
-    #: Edits the relay refused, to report in the next run of the app.
+    #: Edits the relay refused, to report in this run or the next run of the app.
     conflicts: list[Conflict] = field(default_factory=list)
     #: Ids of the refused edits already reported (each is reported once).
     reported: set[str] = field(default_factory=set)
@@ -42,7 +50,7 @@ class RelayState:
     #: caps, malformed), since the session started.
     refused_entries: int = 0
     #: Id of the last delivery the Python side has seen (sent back in the render args, so
-    #: the browser posts the state again when Streamlit dropped a delivery's run).
+    #: the outbox entries it carried leave the browser's outbox).
     seen_delivery: str | None = None
     #: The hub's news counter last seen by the polling fallback.
     version: int | None = None
@@ -54,27 +62,23 @@ class RelayState:
         origin: str,
         delivery: Delivery,
         keys: Collection[str],
-        like: Callable[[str], Any],
-    ) -> bool:
+    ) -> list[Refusal]:
         """Hands the outbox of ``delivery`` to the relay (once per delivery).
 
         Only entries of ``keys`` (the keys the app's ``sync()`` names) pass, within the caps
         of :mod:`.intake`; the rest are counted in :attr:`refused_entries` and never reach the
-        relay. An entry the relay refuses under ``conflict="reject"`` is named in the next
-        render args (:attr:`refused`) and reported as a conflict, its values shaped by
-        ``like(key)`` (the key's shared value); a hand-over that fails (relay unreachable)
-        bumps :attr:`gen`.
+        relay. A hand-over that fails (relay unreachable) bumps :attr:`gen`.
 
         Returns
         -------
-        bool
-            True when the relay refused an edit: the browser must hear of it in a new render.
+        list of Refusal
+            The entries the relay refused under ``conflict="reject"``.
         """
         if not delivery.outbox or delivery.id == self.handed_over:
-            return False
+            return []
         self.handed_over = delivery.id
         screened = screen_outbox(delivery.outbox, scope, keys)
-        refused = False
+        refusals = []
         for item, entry in screened.accepted:
             outcome = hub.put(scope, entry, base=item.base, compare=item.cas, origin=origin)
             if outcome is None:
@@ -84,28 +88,21 @@ class RelayState:
             elif (
                 not outcome.stored
                 and item.cas
-                and item.edit_id is not None
+                and outcome.current is not None
                 # An entry rides along until seen: the relay holding it is no refusal.
-                and (outcome.current is None or outcome.current.text != item.entry)
+                and outcome.current.text != item.entry
             ):
-                if outcome.current is not None:
-                    self._report(item.edit_id, entry.key, item.entry, outcome.current.text, like)
-                if item.edit_id not in self.refused:
-                    self.refused = [*self.refused, item.edit_id][-MAX_REFUSED_IDS:]
-                refused = True
+                refusals.append(Refusal(item, entry.key, outcome.current))
         self.refused_entries += screened.refused_count
-        return refused
+        return refusals
 
-    def _report(
-        self, edit_id: str, key: str, mine: str, theirs: str, like: Callable[[str], Any]
-    ) -> None:
-        """Records a refused edit once, as a :class:`Conflict` of the two entries' values."""
-        if edit_id in self.reported:
-            return
-        self.reported.add(edit_id)
-        self.conflicts.append(
-            conflict_of(key, value_of_entry(mine), value_of_entry(theirs), like(key))
-        )
+    def report(self, edit_id: str | None, conflict: Conflict) -> None:
+        """Keeps ``conflict`` to report, once per edit (``None``: no id to tell apart)."""
+        if edit_id is not None:
+            if edit_id in self.reported:
+                return
+            self.reported.add(edit_id)
+        self.conflicts.append(conflict)
 
     def take_conflicts(self) -> list[Conflict]:
         """The refused edits not reported yet (reported once: the list is emptied)."""
@@ -116,10 +113,7 @@ class RelayState:
         """The ``relay`` part of the render args: what the relay holds, when reachable."""
         if view.entries is None:
             return None
-        part: dict[str, Any] = {"gen": self.gen, "entries": list(view.entries)}
-        if self.refused:
-            part["refused"] = list(self.refused)
-        return part
+        return {"gen": self.gen, "entries": list(view.entries)}
 
     def poll(self, version: int) -> bool:
         """Takes the hub's news counter (polling fallback); True when it moved since the
