@@ -192,7 +192,7 @@ dist: setup-python setup-browser build
 # The README's picture: the example dashboard in two real tabs, one edited, one following.
 screenshots: setup-python setup-browser build
 	@echo "==> screenshots of examples/dashboard.py in two tabs -> docs/"
-	$(PY) scripts/screenshots.py docs
+	$(PY) -m scripts.screenshots docs
 
 clean:
 	rm -rf target $(PKG) $(BUILD_DIR) frontend/node_modules $(VENV) $(FLOOR_VENV) \
