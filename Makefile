@@ -155,13 +155,14 @@ test-e2e: setup-python setup-browser setup-redis build
 	  scripts/run-e2e.sh $$host $(PY) $(E2E_WORKERS) tests/e2e || exit 1; \
 	done
 
+# Each part is a module of the bench package, run from the repository's root.
 bench: setup-python setup-browser setup-redis build
 	@echo "==> benchmarks (real Streamlit server, headless Chromium) -> bench/results.json"
-	$(PY) bench/run.py
+	$(PY) -m bench.run
 	@echo "==> across-devices benchmarks (two Streamlit servers, one redis-server) -> bench/devices.json"
-	$(PY) bench/devices.py
+	$(PY) -m bench.devices
 	@echo "==> presence benchmarks (leader hand-over, reruns per change, idle reruns) -> bench/presence.json"
-	$(PY) bench/presence.py
+	$(PY) -m bench.presence
 
 # Longer property/fuzz run of the decoder, merge, convergence and presence properties, and of the
 # differential tests of the JSON reader and writer against serde_json (release build).
