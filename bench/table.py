@@ -157,13 +157,19 @@ class Table:
 
     def bundle(self) -> None:
         """What each host's frontend downloads."""
-        wasm_gzip = self.results["bundle_bytes"]["wasm_gzip"]
+        files = self.results["bundle_bytes"]["files"]
+
+        def wasm_gzip(x: Figures) -> str:
+            # The .wasm among the files this host downloads, not the build's top-level figure.
+            wasm = [n for n in x["bundle_bytes"]["files"] if n.endswith(".wasm")]
+            return f"{sum(files[n]['gzip'] for n in wasm)} B"
+
         self.line(f"bundle gzip -9 (<= {GOALS['bundle_gzip_bytes']} B)",
                   lambda x: f"{x['bundle_bytes']['gzip']} B {mark(x['goals']['bundle_ok'])}")
         self.line("  raw", lambda x: f"{x['bundle_bytes']['raw']} B")
         self.line("  entry file (index.html / v2 .js) gzip",
                   lambda x: f"{x['bundle_bytes']['entry_gzip']} B")
-        self.line("  .wasm gzip", lambda x: f"{wasm_gzip} B")
+        self.line("  .wasm gzip", wasm_gzip)
 
     def burst_and_memory(self) -> None:
         """Burst and memory rows."""
