@@ -22,7 +22,7 @@ help:
 	@echo "make test   - install what is missing, build, run every test layer"
 	@echo "make test-fast - every layer but the end-to-end tests (lint, Rust, wasm, Python, floor, wheel)"
 	@echo "make build  - build the WASM bridge and the frontend bundle into the Python package"
-	@echo "make bench  - latency, burst, bundle, start-up and memory figures (bench/results.json)"
+	@echo "make bench  - latency, burst, bundle, start-up, memory, devices, presence and peer figures (bench/*.json)"
 	@echo "make fuzz   - the property/fuzz and differential tests with FUZZ_SCALE (default 20) times the cases"
 	@echo "make size   - where the .wasm's bytes go: files, bytes per crate, largest functions (twiggy)"
 	@echo "make dist   - build the sdist and the wheel into dist/, twine check, check their contents"
@@ -155,13 +155,25 @@ test-e2e: setup-python setup-browser setup-redis build
 	  scripts/run-e2e.sh $$host $(PY) $(E2E_WORKERS) tests/e2e || exit 1; \
 	done
 
-bench: setup-python setup-browser setup-redis build
+# The bench environment: the package's dev environment plus bench/requirements.txt (the peer
+# measured side by side, pinned), installed into the same .venv once per change of that file.
+BENCH_STAMP := $(VENV)/.bench-installed
+
+$(BENCH_STAMP): bench/requirements.txt $(VENV)/.installed
+	@echo "==> bench requirements (bench/requirements.txt) into $(VENV)"
+	$(PY) -m pip install --quiet -r bench/requirements.txt
+	@touch $@
+
+# Each part is a module of the bench package, run from the repository's root.
+bench: setup-python setup-browser setup-redis build $(BENCH_STAMP)
 	@echo "==> benchmarks (real Streamlit server, headless Chromium) -> bench/results.json"
-	$(PY) bench/run.py
+	$(PY) -m bench.run
 	@echo "==> across-devices benchmarks (two Streamlit servers, one redis-server) -> bench/devices.json"
-	$(PY) bench/devices.py
+	$(PY) -m bench.devices
 	@echo "==> presence benchmarks (leader hand-over, reruns per change, idle reruns) -> bench/presence.json"
-	$(PY) bench/presence.py
+	$(PY) -m bench.presence
+	@echo "==> side by side with streamlit-server-state (A -> B, one write -> 10 and 20 idle sessions) -> bench/peer.json"
+	$(PY) -m bench.peer
 
 # Longer property/fuzz run of the decoder, merge, convergence and presence properties, of the
 # differential tests of the JSON reader and writer against serde_json (release build), and of
@@ -195,7 +207,7 @@ dist: setup-python setup-browser build
 # The README's picture: the example dashboard in two real tabs, one edited, one following.
 screenshots: setup-python setup-browser build
 	@echo "==> screenshots of examples/dashboard.py in two tabs -> docs/"
-	$(PY) scripts/screenshots.py docs
+	$(PY) -m scripts.screenshots docs
 
 clean:
 	rm -rf target $(PKG) $(BUILD_DIR) frontend/node_modules $(VENV) $(FLOOR_VENV) \

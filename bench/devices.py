@@ -16,66 +16,50 @@ counted by ``tests/e2e/test_devices.py``; its duration is not measured here: Str
 shows no script state for runs shorter than a frame, so a page-side clock cannot time it.
 
 Medians over the samples; the ratio is cross-device / cross-tab of the same run. Results go
-to ``bench/devices.json`` and stdout. Synchronisation by polls with deadlines only.
+to ``bench/devices.json`` and stdout. Run as ``python -m bench.devices`` from the repository's
+root. Synchronisation by polls with deadlines only.
 """
 
 from __future__ import annotations
 
 import json
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import BrowserContext, Page, sync_playwright
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
+from tests.support.browser import launch_chromium
+from tests.support.redis_server import RedisProcess
+from tests.support.servers import start_streamlit, stop_server
 
-from tests.e2e.harness import CHROMIUM, CHROMIUM_ARGS, start_streamlit, stop_server  # noqa: E402
-from tests.e2e.relay_helpers import RedisProcess  # noqa: E402
+from .page import load_js
 
-APP = REPO / "bench" / "apps" / "devices_bench_app.py"
+BENCH = Path(__file__).resolve().parent
+APP = BENCH / "apps" / "devices_bench_app.py"
 SAMPLES = 15
 FANOUT = 20
 FANOUT_ROUNDS = 5
-
-OBSERVER_JS = """
-() => {
-  window.__seen = {};
-  const look = () => {
-    for (const el of document.querySelectorAll('[data-testid="stText"]')) {
-      const m = /^value:zoom=(-?\\d+)$/.exec(el.textContent.trim());
-      if (m && !(m[1] in window.__seen)) {
-        window.__seen[m[1]] = performance.timeOrigin + performance.now();
-      }
-    }
-  };
-  new MutationObserver(look).observe(document.body, {subtree: true, childList: true,
-                                                     characterData: true});
-  look();
-}
-"""
 
 
 def now(page: Page) -> float:
     return page.evaluate("performance.timeOrigin + performance.now()")
 
 
-def open_page(context, url: str) -> Page:
+def open_page(context: BrowserContext, url: str) -> Page:
     page = context.new_page()
     page.goto(url)
     page.get_by_role("spinbutton", name="Zoom").wait_for(timeout=60_000)
     page.wait_for_function("document.querySelector('[data-testid=\"stText\"]') !== null")
-    page.evaluate(OBSERVER_JS)
+    page.evaluate(load_js("seen_at.js"))
     return page
 
 
 def seen_at(page: Page, value: int, deadline_s: float = 30.0) -> float:
     end = time.monotonic() + deadline_s
     while time.monotonic() < end:
-        at = page.evaluate(f"window.__seen['{value}'] || null")
+        at = page.evaluate("(t) => window.__seen[t] || null", f"value:zoom={value}")
         if at is not None:
             return at
         time.sleep(0.01)  # poll interval
@@ -111,7 +95,7 @@ def main() -> None:
     results: dict[str, object] = {}
     try:
         with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            browser = launch_chromium(pw)
             a, b = (s.url for s in servers)
             # Baseline: two tabs of one browser, within the browser.
             ctx = browser.new_context()
@@ -157,7 +141,7 @@ def main() -> None:
         for server in servers:
             stop_server(server.process)
         redis.kill()
-    (REPO / "bench" / "devices.json").write_text(json.dumps(results, indent=1) + "\n")
+    (BENCH / "devices.json").write_text(json.dumps(results, indent=1) + "\n")
     print(json.dumps(results, indent=1))
 
 

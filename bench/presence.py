@@ -12,14 +12,14 @@ profile, each sample on a channel of its own.
 * **idle reruns**: two tabs with presence on and one with it off, left alone for
   ``IDLE_S`` seconds; their reruns, scaled to an hour (goal: 0).
 
-Results go to ``bench/presence.json`` and stdout. Synchronisation by polls with deadlines.
+Results go to ``bench/presence.json`` and stdout. Run as ``python -m bench.presence``
+from the repository's root. Synchronisation by polls with deadlines.
 """
 
 from __future__ import annotations
 
 import json
 import statistics
-import sys
 import tempfile
 import time
 import uuid
@@ -27,38 +27,17 @@ from pathlib import Path
 
 from playwright.sync_api import BrowserContext, Page, sync_playwright
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
+from tests.support.browser import launch_chromium
+from tests.support.quiet import wait_quiet
+from tests.support.servers import REPO, start_streamlit, stop_server
 
-from bench.run import read_line as text  # noqa: E402
-from tests.e2e.harness import (  # noqa: E402
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    start_streamlit,
-    stop_server,
-)
+from .page import load_js
+from .page import read_line as text
 
+BENCH = Path(__file__).resolve().parent
 APP = REPO / "tests" / "e2e" / "apps" / "presence_app.py"
 SAMPLES = 15
 IDLE_S = 60.0
-
-#: Records when each text line the app prints first shows up in the page.
-OBSERVER_JS = """
-() => {
-  window.__seen = {};
-  const look = () => {
-    const at = performance.timeOrigin + performance.now();
-    for (const el of document.querySelectorAll('[data-testid="stText"]')) {
-      const text = el.textContent.trim();
-      if (!(text in window.__seen)) window.__seen[text] = at;
-    }
-  };
-  new MutationObserver(look).observe(document.body, {subtree: true, childList: true,
-                                                     characterData: true});
-  look();
-}
-"""
-
 
 def now(page: Page) -> float:
     return page.evaluate("performance.timeOrigin + performance.now()")
@@ -87,15 +66,8 @@ def seen_at(page: Page, line: str, deadline_s: float = 30.0) -> float:
 
 
 def settled(pages: list[Page], quiet_s: float = 1.5) -> list[int]:
-    """Run counts once no page has rerun for ``quiet_s``."""
-    last, since = None, time.monotonic()
-    while True:
-        runs = [int(text(p, "runs=")) for p in pages]
-        if runs != last:
-            last, since = runs, time.monotonic()
-        elif time.monotonic() - since >= quiet_s:
-            return runs
-        time.sleep(0.1)  # poll period
+    """Run counts once no page has rerun for ``quiet_s`` (an observation window)."""
+    return wait_quiet(lambda: [int(text(p, "runs=") or 0) for p in pages], quiet_s, 60.0)
 
 
 def url(base: str, **params: str) -> str:
@@ -112,7 +84,7 @@ def hand_over_sample(context: BrowserContext, base: str) -> tuple[float, float]:
     follower = open_tab(context, channel_url)
     until(lambda: text(follower, "peers=") == "1" and text(leader, "peers=") == "1", "both counted")
     assert text(follower, "leader=") == "False"
-    follower.evaluate(OBSERVER_JS)
+    follower.evaluate(load_js("seen_at.js"))
     thumb = leader.locator('input[type="range"][aria-label="Zoom"]')
     thumb.focus()
     t0 = now(follower)
@@ -136,7 +108,7 @@ def main() -> None:
     server = start_streamlit(APP, log_dir)
     try:
         with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            browser = launch_chromium(pw)
             context = browser.new_context()
             hand_over_sample(context, server.url)  # warm-up
             samples = [hand_over_sample(context, server.url) for _ in range(SAMPLES)]
@@ -179,7 +151,7 @@ def main() -> None:
         ),
         "idle_reruns_per_hour_presence_off": round(idle_reruns[1] * 3600 / IDLE_S),
     }
-    (REPO / "bench" / "presence.json").write_text(json.dumps(results, indent=1) + "\n")
+    (BENCH / "presence.json").write_text(json.dumps(results, indent=1) + "\n")
     print(json.dumps(results, indent=1))
 
 

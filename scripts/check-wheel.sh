@@ -54,4 +54,4 @@ assert not tests, f"only the frontend belongs there: {tests}"
 print(f"    wheel OK: {len(files)} frontend files installed from {BUILD_DIR.parent.parent.name}")
 PY
 )
-"$py" scripts/wheel_smoke.py "$tmp/venv/bin/python" "$tmp"
+"$py" -m scripts.wheel_smoke "$tmp/venv/bin/python" "$tmp"

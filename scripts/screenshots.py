@@ -1,6 +1,6 @@
 """Pictures of the example dashboard in two real tabs, for the README (``make screenshots``).
 
-Usage: ``.venv/bin/python scripts/screenshots.py docs``
+Usage: ``.venv/bin/python -m scripts.screenshots docs`` (from the repository's root)
 
 Serves ``examples/dashboard.py`` from the source tree (the built frontend must be there:
 ``make build``), opens it in two tabs of one headless Chromium context (one ``localStorage``),
@@ -34,7 +34,7 @@ from pathlib import Path
 from PIL import Image, ImageDraw, ImageFont
 from playwright.sync_api import Page, expect, sync_playwright
 
-from live_app import launch_chromium, serve
+from .live_app import launch_chromium, serve
 
 REPO = Path(__file__).resolve().parents[1]
 APP = REPO / "examples" / "dashboard.py"

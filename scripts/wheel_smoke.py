@@ -2,7 +2,7 @@
 
 Usage (scripts/check-wheel.sh does this)::
 
-    .venv/bin/python scripts/wheel_smoke.py CLEAN_VENV_PYTHON WORK_DIR
+    .venv/bin/python -m scripts.wheel_smoke CLEAN_VENV_PYTHON WORK_DIR
 
 The app is written into WORK_DIR and served by CLEAN_VENV_PYTHON (a virtual environment that
 holds only the wheel and Streamlit, with no PYTHONPATH), so it can only use what the wheel
@@ -21,7 +21,7 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect, sync_playwright
 
-from live_app import launch_chromium, serve
+from .live_app import launch_chromium, serve
 
 #: Deadline of each wait in the browser, in milliseconds: generous, a pass takes far less.
 DEADLINE_MS = 60_000

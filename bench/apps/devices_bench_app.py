@@ -1,11 +1,14 @@
-"""Bench app of ``bench/devices.py``: one synced number, across ``?across=`` for ``?user=``."""
+"""Bench app of ``bench/devices.py`` and ``bench/peer.py``: one synced number, across
+``?across=`` for ``?user=``; ``runs=<n>`` counts this session's script runs."""
 
 import streamlit as st
 
 import streamlit_tabsync as tabsync
 
+st.session_state["_runs"] = st.session_state.get("_runs", 0) + 1
 across = st.query_params.get("across", "devices")
 user = st.query_params.get("user", "bench")
 tabsync.sync(["zoom"], channel="bench-dev", user=user, across=across)
 st.number_input("Zoom", value=0, step=1, key="zoom")
 st.text(f"value:zoom={st.session_state['zoom']!r}")
+st.text(f"runs={st.session_state['_runs']}")

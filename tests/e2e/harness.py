@@ -10,15 +10,8 @@ loop); nothing sleeps for a fixed time to synchronise.
 
 from __future__ import annotations
 
-import os
 import re
-import signal
-import socket
-import subprocess
-import sys
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,56 +29,38 @@ from playwright.sync_api import (
     expect,
 )
 
-REPO = Path(__file__).resolve().parents[2]
-APPS = Path(__file__).resolve().parent / "apps"
+# Servers and the browser are shared with the benchmarks and scripts (tests.support);
+# re-exported here for the test modules.
+from tests.support.browser import (  # noqa: F401 - re-exported
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    COMPONENT_TITLE,
+    E2E_CHROMIUM,
+)
+from tests.support.quiet import NeverQuiet, wait_quiet
+from tests.support.servers import (  # noqa: F401 - re-exported
+    HOST,
+    REPO,
+    SERVED_ORIGINS,
+    SERVER_START_S,
+    StreamlitServer,
+    free_port,
+    healthy,
+    launch_streamlit,
+    start_streamlit,
+    stop_server,
+    stop_servers,
+    streamlit_command,
+    wait_healthy,
+)
 
-#: The full browser (Debian's ``chromium``): the wheel check, the screenshots, the benchmarks.
-CHROMIUM = os.environ.get("TABSYNC_CHROMIUM", "/usr/bin/chromium")
-#: The browser of the end-to-end suite: Chromium's headless shell by default, the same Blink
-#: and V8 build as :data:`CHROMIUM` without the browser's UI layer (what Playwright itself runs
-#: for headless tests). A tab of a test app costs about 2.1 CPU-s in it against 3.9 in the
-#: full browser (2 cores, reused context), which the suite pays for every tab it opens; the
-#: wheel check keeps the full browser covered. ``TABSYNC_E2E_CHROMIUM=/usr/bin/chromium``
-#: runs the suite in the full browser.
-E2E_CHROMIUM = os.environ.get("TABSYNC_E2E_CHROMIUM", "/usr/bin/chromium-headless-shell")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+APPS = Path(__file__).resolve().parent / "apps"
 
 #: Deadline of every "until it shows up" wait, in milliseconds. Generous: a 2-core machine
 #: running Chromium and Streamlit side by side can be slow, and a pass takes far less.
 DEADLINE_MS = 20_000
-#: Deadline for a Streamlit server to answer its health check, in seconds.
-SERVER_START_S = 60.0
 #: Poll period of the hand-written poll loops, in seconds.
 POLL_S = 0.1
-
-#: Origin of every Streamlit server this process started: what a recycled browser context has
-#: its storage cleared for (see :class:`ContextPool`).
-SERVED_ORIGINS: set[str] = set()
-
-#: Title Streamlit gives the component's iframe (``<module>.<name>`` of the declaration).
-COMPONENT_TITLE = "streamlit_tabsync._component.tabsync"
-
-
-def _default_host() -> str:
-    try:
-        import streamlit.components.v2  # noqa: F401
-    except ImportError:
-        return "v1"
-    return "v2"
-
-
-#: The Streamlit host the suite runs against: ``TABSYNC_HOST`` (passed on to every server
-#: it starts), else what the package itself would choose. ``make test-e2e`` runs the suite
-#: once per host.
-HOST = os.environ.get("TABSYNC_HOST") or _default_host()
 
 #: A JS condition true in the frame where the bridge runs: the component iframe (v1), or
 #: the app page itself (v2).
@@ -118,145 +93,6 @@ def component_frame(tab: Tab) -> Frame:
     return frame
 
 expect.set_options(timeout=DEADLINE_MS)
-
-
-# --------------------------------------------------------------------------------------------
-# Streamlit servers
-# --------------------------------------------------------------------------------------------
-
-
-@dataclass
-class StreamlitServer:
-    """A running ``streamlit run`` of one test app."""
-
-    app: Path
-    url: str
-    process: subprocess.Popen[bytes]
-    log_path: Path
-
-    def log_tail(self, lines: int = 40) -> str:
-        text = self.log_path.read_text(errors="replace").splitlines()
-        return "\n".join(text[-lines:])
-
-    def stop(self) -> int | None:
-        """End the server (see :func:`stop_server`); its exit code, ``None`` if killed."""
-        return stop_server(self.process)
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-            return response.status == 200 and response.read().strip() == b"ok"
-    except (urllib.error.URLError, OSError):
-        return False
-
-
-def stop_server(process: subprocess.Popen[bytes]) -> int | None:
-    """End the server and anything it started (it runs in its own process group): SIGTERM,
-    SIGKILL after 10 s. Returns its exit code, or ``None`` when it had to be killed."""
-    return stop_servers([process])[0]
-
-
-def stop_servers(processes: list[subprocess.Popen[bytes]]) -> list[int | None]:
-    """End several servers as :func:`stop_server` does, all signalled at once: each takes about
-    half a second to shut down, which a suite with a dozen servers would otherwise pay in a row.
-    Returns their exit codes, ``None`` for each that had to be killed."""
-    running = [p for p in processes if p.poll() is None]
-    for process in running:
-        os.killpg(process.pid, signal.SIGTERM)
-    deadline = time.monotonic() + 10
-    killed: set[int] = set()
-    for process in running:
-        try:
-            process.wait(timeout=max(0.0, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
-            killed.add(process.pid)
-    return [None if p.pid in killed else p.returncode for p in processes]
-
-
-def streamlit_command(python: str, app: Path, port: int) -> list[str]:
-    """The ``streamlit run`` command line of every server the tests, the bench and the
-    scripts start: headless, local only, no file watcher, no usage stats."""
-    return [
-        python, "-m", "streamlit", "run", str(app),
-        "--server.headless", "true",
-        "--server.address", "127.0.0.1",
-        "--server.port", str(port),
-        "--server.fileWatcherType", "none",
-        "--browser.gatherUsageStats", "false",
-        # Apps give widgets a default value and sync() assigns values from other tabs:
-        # Streamlit logs a warning with a stack for that, which only buries real errors.
-        "--global.disableWidgetStateDuplicationWarning", "true",
-    ]
-
-
-def launch_streamlit(
-    app: Path,
-    log_dir: Path,
-    host: str | None = None,
-    extra_env: dict[str, str] | None = None,
-) -> StreamlitServer:
-    """Start ``streamlit run app`` on a free port with ``TABSYNC_HOST=host`` (default: the
-    suite's :data:`HOST`) and ``extra_env``, without waiting for it (see
-    :func:`wait_healthy`)."""
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    SERVED_ORIGINS.add(url)
-    env = dict(os.environ)
-    env.pop("TABSYNC_REDIS_URL", None)  # only a test that asks for Redis gets it
-    env.update(extra_env or {})
-    env["TABSYNC_HOST"] = host or HOST
-    # The package is importable from the source tree even when it is not pip-installed.
-    env["PYTHONPATH"] = os.pathsep.join(
-        p for p in (str(REPO / "streamlit_component"), env.get("PYTHONPATH")) if p
-    )
-    log_path = log_dir / f"{app.stem}-{env['TABSYNC_HOST']}-{port}.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            streamlit_command(sys.executable, app, port),
-            cwd=REPO,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    return StreamlitServer(app, url, process, log_path)
-
-
-def wait_healthy(server: StreamlitServer, within_s: float = SERVER_START_S) -> StreamlitServer:
-    """Wait until ``server`` answers its health check; stop it and raise if it never does."""
-    deadline = time.monotonic() + within_s
-    while not healthy(server.url):
-        if server.process.poll() is not None:
-            raise RuntimeError(
-                f"streamlit exited with {server.process.returncode}:\n{server.log_tail()}"
-            )
-        if time.monotonic() > deadline:
-            stop_server(server.process)
-            raise RuntimeError(
-                f"streamlit not healthy after {within_s}s:\n{server.log_tail()}"
-            )
-        time.sleep(POLL_S)  # poll period of the health check, not a synchronisation
-    return server
-
-
-def start_streamlit(
-    app: Path,
-    log_dir: Path,
-    host: str | None = None,
-    extra_env: dict[str, str] | None = None,
-) -> StreamlitServer:
-    """Start ``streamlit run app`` on a free port and wait until its health check says ok."""
-    return wait_healthy(launch_streamlit(app, log_dir, host, extra_env))
 
 
 # --------------------------------------------------------------------------------------------
@@ -599,25 +435,41 @@ def run_counts(tabs: list[Tab]) -> list[int]:
     return [tab.runs() for tab in tabs]
 
 
-def wait_settled(tabs: list[Tab], quiet_s: float = 1.0, deadline_s: float = 20.0) -> list[int]:
+#: ``wait_settled``'s quiet window once tabs of one browser have shown what a test waited for
+#: (and where a test watches a tab not react to something that reaches it at once). What can
+#: still be coming then is news held back by the delivery pacing, and a tab's first delivery:
+#: the bridge posts news at once after a quiet spell and at most one delivery per 100 ms
+#: (``MIN_DELIVERY_GAP_MS``, src/bridge/mod.rs), the news of a gap at its end; a new tab's
+#: first delivery waits at most 250 ms for its first presence count (``SETTLE_MS``,
+#: src/bridge/presence.rs). So the last delivery anyone still owes a tab is posted within
+#: 250 ms of the run that was drawn last, and the rerun it asks for marks the page running one
+#: server round trip later, which ``wait_settled`` checks (``expect_idle``, then the counters
+#: again) before it returns. 0.5 s leaves 250 ms for that round trip on a loaded machine.
+TABS_QUIET_S = 0.5
+#: ``wait_settled``'s quiet window across devices: news reaches an idle session through the
+#: server (the relay, then the session's fragment run), and a delivery the Streamlit side has
+#: not seen is posted again after 1 s (``UNSEEN_MS``, src/bridge/mod.rs); the window stays
+#: the 1 s it always was there.
+DEVICES_QUIET_S = 1.0
+
+
+def wait_settled(tabs: list[Tab], quiet_s: float, deadline_s: float = 20.0) -> list[int]:
     """Wait until no tab has run its script for ``quiet_s``; return the run counts then.
 
-    Fails if the tabs keep rerunning until the deadline (a rerun loop never settles).
+    ``quiet_s`` is the caller's reason: :data:`TABS_QUIET_S` within one browser,
+    :data:`DEVICES_QUIET_S` across devices. Once the counters were quiet that long, every tab
+    must also be idle (no run in progress) with unchanged counters, else the window starts
+    again. Fails if the tabs keep rerunning until the deadline (a rerun loop never settles).
     """
-    deadline = time.monotonic() + deadline_s
-    last = run_counts(tabs)
-    quiet_since = time.monotonic()
-    while True:
-        time.sleep(POLL_S)  # poll period
-        now = run_counts(tabs)
-        if now != last:
-            last, quiet_since = now, time.monotonic()
-        elif time.monotonic() - quiet_since >= quiet_s:
-            for tab in tabs:
-                tab.expect_idle()
-            return now
-        if time.monotonic() > deadline:
-            pytest.fail(f"tabs never stopped rerunning within {deadline_s}s: runs {now}")
+
+    def wait_idle() -> None:
+        for tab in tabs:
+            tab.expect_idle()
+
+    try:
+        return wait_quiet(lambda: run_counts(tabs), quiet_s, deadline_s, wait_idle)
+    except NeverQuiet as exc:
+        pytest.fail(str(exc))
 
 
 def assert_no_reruns(tabs: list[Tab], window_s: float = 3.0) -> None:

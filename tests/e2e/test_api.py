@@ -30,6 +30,7 @@ from .conftest import _CALL_FAILED
 from .harness import (
     APPS,
     DEADLINE_MS,
+    TABS_QUIET_S,
     Profile,
     StreamlitServer,
     assert_no_errors,
@@ -82,7 +83,7 @@ def test_multipage_wrong_type_from_other_page_is_rejected_and_other_keys_still_s
         expect(tab.line("rejected_seen=")).to_have_text("rejected_seen=zoom")
         tab.expect_value("zoom", "5")
         print(f"{tab.name} rejected: {text_line(tab, 'rejected=')}")
-    wait_settled([a, b, c])
+    wait_settled([a, b, c], TABS_QUIET_S)
     assert_no_errors(a, b, c)
 
     # A key bound only on page 1 still syncs between page-1 tabs, the page-2 tab still open.
@@ -94,7 +95,7 @@ def test_multipage_wrong_type_from_other_page_is_rejected_and_other_keys_still_s
     b.expect_value("zoom", "7")
     expect_line_matches(c, "rejected=", "'zoom'")
     print(f"{c.name} rejected: {text_line(c, 'rejected=')}")
-    wait_settled([a, b, c])
+    wait_settled([a, b, c], TABS_QUIET_S)
     c.expect_value("zoom", "'wide'")
     for tab in (a, b):
         tab.expect_value("zoom", "7")
@@ -112,7 +113,7 @@ def test_forged_entry_of_wrong_type_is_rejected_everywhere_and_later_edits_propa
 ) -> None:
     server = app_server("api_app.py")
     a, b = profile.open_tabs(server.url, 2)
-    wait_settled([a, b])
+    wait_settled([a, b], TABS_QUIET_S)
 
     entry = forge_entry(profile.context, server, "api", "zoom", "huge")
     print(f"forged: {entry}")
@@ -123,7 +124,7 @@ def test_forged_entry_of_wrong_type_is_rejected_everywhere_and_later_edits_propa
         tab.expect_value("zoom", "3")
         expect(tab.slider("Zoom")).to_have_attribute("aria-valuetext", "3")
         print(f"{tab.name} log: {text_line(tab, 'log=')}")
-    wait_settled([a, b])
+    wait_settled([a, b], TABS_QUIET_S)
     for tab in (a, b):
         tab.expect_value("zoom", "3")
     assert_no_errors(a, b)
@@ -133,7 +134,7 @@ def test_forged_entry_of_wrong_type_is_rejected_everywhere_and_later_edits_propa
     a.expect_value("zoom", "4")
     b.expect_value("zoom", "4")
     expect(b.slider("Zoom")).to_have_attribute("aria-valuetext", "4")
-    wait_settled([a, b])
+    wait_settled([a, b], TABS_QUIET_S)
     for tab in (a, b):
         tab.expect_value("zoom", "4")
     stored = a.local_storage()["tabsync:v1:api:zoom"]
@@ -155,12 +156,12 @@ def test_user_scoped_state_never_crosses_users_and_never_stores_their_ids(
     everyone = [alice1, alice2, bob1, bob2]
     for tab, user in zip(everyone, ("alice", "alice", "bob", "bob"), strict=True):
         expect(tab.line("user=")).to_have_text(f"user={user}")
-    wait_settled(everyone)
+    wait_settled(everyone, TABS_QUIET_S)
 
     bob_runs = run_counts([bob1, bob2])
     alice1.fill_text("Title", "first plan")
     alice2.expect_value("title", "'first plan'")
-    wait_settled(everyone)
+    wait_settled(everyone, TABS_QUIET_S)
     for tab in (bob1, bob2):
         tab.expect_value("title", "'untitled'")
     assert run_counts([bob1, bob2]) == bob_runs, "bob's tabs reran on alice's edit"
@@ -168,7 +169,7 @@ def test_user_scoped_state_never_crosses_users_and_never_stores_their_ids(
     alice_runs = run_counts([alice1, alice2])
     bob2.fill_text("Title", "second plan")
     bob1.expect_value("title", "'second plan'")
-    wait_settled(everyone)
+    wait_settled(everyone, TABS_QUIET_S)
     for tab in (alice1, alice2):
         tab.expect_value("title", "'first plan'")
     assert run_counts([alice1, alice2]) == alice_runs, "alice's tabs reran on bob's edit"
@@ -199,7 +200,7 @@ def test_bound_widget_in_form_is_shared_only_on_submit(
 ) -> None:
     server = app_server("form_app.py")
     a, b = profile.open_tabs(server.url, 2)
-    wait_settled([a, b])
+    wait_settled([a, b], TABS_QUIET_S)
 
     # Typed in the form but not submitted; then a rerun of A through a widget outside it.
     textbox(a.front(), "Note").fill("after submit")
@@ -243,7 +244,7 @@ def test_bound_widget_in_fragment_reaches_other_tab(
     a, b = profile.open_tabs(f"{server.url}/?sync={where}", 2)
     for tab in (a, b):
         expect(tab.line("sync=")).to_have_text(f"sync={where}")
-    wait_settled([a, b])
+    wait_settled([a, b], TABS_QUIET_S)
     runs_a = a.runs()
 
     a.press_slider("Zoom", "ArrowRight", "ArrowRight")
@@ -255,7 +256,7 @@ def test_bound_widget_in_fragment_reaches_other_tab(
     # into a failure to notice.
     b.expect_value("zoom", "5", KNOWN_BUG_DEADLINE_MS if where == "top" else DEADLINE_MS)
     expect(b.slider("Zoom")).to_have_attribute("aria-valuetext", "5")
-    wait_settled([a, b])
+    wait_settled([a, b], TABS_QUIET_S)
     a.expect_value("zoom", "5")
     assert_no_errors(a, b)
 
@@ -274,7 +275,7 @@ def test_several_sync_calls_top_level_in_function_and_in_column_all_work(
         expect(tab.line("channels=")).to_have_text("channels=multi-one,multi-two,multi-three")
         expect(tab.line("statuses=")).to_have_text("statuses=live,live,live")
         expect(component_iframes(tab)).to_have_count(3)
-    wait_settled([a, b])
+    wait_settled([a, b], TABS_QUIET_S)
 
     # Edits from both tabs, every channel.
     a.press_slider("Zoom", "ArrowRight")
@@ -286,7 +287,7 @@ def test_several_sync_calls_top_level_in_function_and_in_column_all_work(
 
     b.press_slider("Zoom", "Home")
     a.expect_value("zoom", "0")
-    wait_settled([a, b])
+    wait_settled([a, b], TABS_QUIET_S)
     for tab in (a, b):
         tab.expect_value("zoom", "0")
         tab.expect_value("title", "'two'")
@@ -304,7 +305,7 @@ def test_applying_to_widget_with_value_and_key_shows_no_warning_or_exception(
 ) -> None:
     server = app_server("api_app.py")
     a, b = profile.open_tabs(server.url, 2)
-    wait_settled([a, b])
+    wait_settled([a, b], TABS_QUIET_S)
 
     a.press_slider("Zoom", "End")
     a.fill_text("Title", "declared twice")
@@ -315,7 +316,7 @@ def test_applying_to_widget_with_value_and_key_shows_no_warning_or_exception(
     b.press_slider("Zoom", "Home")  # and the other way round
     a.expect_value("zoom", "0")
     expect(a.slider("Zoom")).to_have_attribute("aria-valuetext", "0")
-    wait_settled([a, b])
+    wait_settled([a, b], TABS_QUIET_S)
     assert_no_errors(a, b)
     assert "Traceback" not in server.log_path.read_text(errors="replace"), server.log_tail()
 
@@ -378,7 +379,7 @@ def test_new_tab_is_starting_on_first_run_then_live_after_exactly_one_more_run(
     server = app_server("api_app.py")
     # Empty storage.
     (a,) = profile.open_tabs(server.url, 1)
-    wait_settled([a])
+    wait_settled([a], TABS_QUIET_S)
     assert [(n, s) for n, s, _, _ in _log_without_late_count(a)] == [
         (1, "starting"),
         (2, "live"),
@@ -387,12 +388,12 @@ def test_new_tab_is_starting_on_first_run_then_live_after_exactly_one_more_run(
     # Storage holding a shared value: the live run also applies it, still one extra run.
     a.press_slider("Zoom", "ArrowLeft")
     a.expect_value("zoom", "2")
-    runs_a = wait_settled([a])
+    runs_a = wait_settled([a], TABS_QUIET_S)
     (b,) = profile.open_tabs(server.url, 1)
     b.expect_value("zoom", "2")
     # B: its first delivery waited for the peer count, so still one extra run. A: one rerun,
     # for its peer count (presence), and nothing else.
-    assert wait_settled([a, b])[0] == runs_a[0] + 1
+    assert wait_settled([a, b], TABS_QUIET_S)[0] == runs_a[0] + 1
     print(f"B log: {text_line(b, 'log=')}")
     assert _log_without_late_count(b) == [(1, "starting", "", ""), (2, "live", "zoom", "")], (
         _log(b),
@@ -410,14 +411,14 @@ def test_applied_lists_the_key_in_the_run_that_applied_it_and_last_update_is_set
 ) -> None:
     server = app_server("api_app.py")
     a, b = profile.open_tabs(server.url, 2)
-    wait_settled([a, b])
+    wait_settled([a, b], TABS_QUIET_S)
     for tab in (a, b):
         expect(tab.line("last_update=")).to_have_text("last_update=None")
 
     before = datetime.now(UTC)
     a.press_slider("Zoom", "ArrowRight")  # one edit: 3 -> 4
     b.expect_value("zoom", "4")
-    wait_settled([a, b])
+    wait_settled([a, b], TABS_QUIET_S)
     after = datetime.now(UTC)
 
     print(f"B log: {text_line(b, 'log=')}")

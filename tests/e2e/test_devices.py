@@ -21,6 +21,7 @@ from streamlit_tabsync._relay.redis_relay import entries_key
 from .faults_helpers import poll_until
 from .harness import (
     APPS,
+    DEVICES_QUIET_S,
     Profile,
     StreamlitServer,
     Tab,
@@ -334,7 +335,7 @@ def test_a_browser_handing_over_thousands_of_made_up_keys_grows_no_relay_and_rer
     scope = _scope_of(hostile)
     client = redis_process.client()
     assert client.hlen(entries_key(scope)) == 1
-    wait_settled(members)
+    wait_settled(members, DEVICES_QUIET_S)
 
     # Valid entries of keys the app never binds, in the user's own namespace: a new tab of
     # that browser reads them at mount and its engine hands them over for the relay.

@@ -17,7 +17,7 @@ from .faults_helpers import (
     storage_key,
     text_line,
 )
-from .harness import Profile, StreamlitServer, in_bridge_frame, wait_settled
+from .harness import TABS_QUIET_S, Profile, StreamlitServer, in_bridge_frame, wait_settled
 
 NOTE = storage_key("note")
 
@@ -42,7 +42,7 @@ def test_rapid_concurrent_edits_of_one_key_in_three_tabs_converge_on_the_last_wr
     tabs = profile.open_tabs(engine_app.url, 3)
     # Opening tabs reruns the open ones (their peer counts change): let that settle, so the
     # edits below cross each other, not the tabs' start-up runs.
-    wait_settled(tabs)
+    wait_settled(tabs, TABS_QUIET_S)
     observer = origin_page(profile, engine_app.url)
     observer.evaluate(_RECORD_WRITES_JS, NOTE)
 
@@ -64,9 +64,9 @@ def test_rapid_concurrent_edits_of_one_key_in_three_tabs_converge_on_the_last_wr
 
     # Converged means: agreed and settled (a transient agreement while later writes are still
     # in flight does not count).
-    wait_settled(tabs)
+    wait_settled(tabs, TABS_QUIET_S)
     final = poll_until(converged, "every tab to show the stored note")
-    wait_settled(tabs)
+    wait_settled(tabs, TABS_QUIET_S)
 
     stored = entry(observer, NOTE)
     assert stored is not None and stored["v"] == final, "storage moved after settling"
@@ -113,7 +113,7 @@ def test_a_tab_whose_clock_is_an_hour_slow_still_wins_when_it_writes_last(
     slow.fill_text("Note", "from the slow tab")
     for tab in (fast, slow):
         tab.expect_value("note", "'from the slow tab'")
-    wait_settled([fast, slow])
+    wait_settled([fast, slow], TABS_QUIET_S)
     stored = entry(fast.page, NOTE)
     assert stored is not None and stored["v"] == "from the slow tab"
     assert _stamp(stored) > fast_stamp
@@ -141,7 +141,7 @@ def test_an_expired_value_is_not_given_to_a_new_tab_and_is_removed_from_storage(
     late = open_tab(profile, url)
     late.expect_value("note", "'untitled'")
     poll_until(lambda: entry(late.page, NOTE) is None, "the expired entry to be removed")
-    wait_settled([a, late])
+    wait_settled([a, late], TABS_QUIET_S)
     assert late.value("note") == "'untitled'", "the late tab got the expired value"
     assert entry(late.page, NOTE) is None, "the expired entry came back"
     # The tab that wrote it keeps its own value: only the shared copy expired.
@@ -176,7 +176,7 @@ def test_conflict_reject_lets_exactly_one_of_two_simultaneous_writes_win(
     # A shared base value both tabs have seen, so both edits below are made on it.
     a.fill_text("Note", "base")
     b.expect_value("note", "'base'")
-    wait_settled([a, b])
+    wait_settled([a, b], TABS_QUIET_S)
 
     # "At the same moment": B's user edits the base value before B could learn of A's edit.
     # Filling one tab after the other is not enough on a slow machine (A's value can reach
@@ -192,9 +192,10 @@ def test_conflict_reject_lets_exactly_one_of_two_simultaneous_writes_win(
         shown = {a.value("note"), b.value("note")}
         return shown.pop() if len(shown) == 1 and shown != {"'base'"} else None
 
-    wait_settled([a, b])  # a transient agreement while an edit is in flight does not count
+    # A transient agreement while an edit is in flight does not count.
+    wait_settled([a, b], TABS_QUIET_S)
     final = poll_until(agreed, "both tabs to agree on one note")
-    wait_settled([a, b])
+    wait_settled([a, b], TABS_QUIET_S)
     assert final in (repr(mine[a.name]), repr(mine[b.name])), final
     winner, loser = (a, b) if final == repr(mine[a.name]) else (b, a)
     stored = entry(a.page, NOTE)
@@ -223,7 +224,7 @@ def test_on_change_is_called_once_per_run_that_applies_other_tabs_values(
     b.expect_value("note", repr("from A"))
     fill_number(b, "Count", 7)
     a.expect_value("count", "7")
-    wait_settled([a, b])
+    wait_settled([a, b], TABS_QUIET_S)
 
     # Each tab was told of the other's change, once, with the new value already in session
     # state; neither was told of its own edit.

@@ -25,6 +25,7 @@ from .faults_helpers import (
 )
 from .harness import (
     HOST,
+    TABS_QUIET_S,
     Profile,
     StreamlitServer,
     Tab,
@@ -52,7 +53,7 @@ def test_tabs_survive_another_script_clearing_local_storage_and_write_their_valu
 ) -> None:
     a, b = profile.open_tabs(engine_app.url, 2)
     _share_note_and_count(a, [b])
-    wait_settled([a, b])
+    wait_settled([a, b], TABS_QUIET_S)
 
     a.page.evaluate("() => localStorage.clear()")  # another script of the origin, in A's page
 
@@ -62,7 +63,7 @@ def test_tabs_survive_another_script_clearing_local_storage_and_write_their_valu
         and (n["v"], c["v"]) == ("shared note", 7),
         "the entries to be written back after the clear",
     )
-    wait_settled([a, b])
+    wait_settled([a, b], TABS_QUIET_S)
     for tab in (a, b):
         assert tab.value("note") == "'shared note'" and tab.value("count") == "7"
         assert tab.status() == "live"
@@ -94,7 +95,7 @@ def test_full_storage_degrades_the_writer_which_keeps_its_value_and_recovers_by_
     a, b = profile.open_tabs(engine_app.url, 2)
     a.fill_text("Note", "before")
     b.expect_value("note", "'before'")
-    wait_settled([a, b])
+    wait_settled([a, b], TABS_QUIET_S)
 
     assert b.page.evaluate(_FILL_STORAGE_JS) > 0
     a.fill_text("Note", "while full")
@@ -104,7 +105,7 @@ def test_full_storage_degrades_the_writer_which_keeps_its_value_and_recovers_by_
     assert "quota" in text_line(a, "error=").lower(), text_line(a, "error=")
     assert a.value("note") == "'while full'"
     # The write did not happen, so B keeps its value.
-    wait_settled([a, b])
+    wait_settled([a, b], TABS_QUIET_S)
     assert b.value("note") == "'before'" and b.status() == "live"
     assert entry(b.page, NOTE)["v"] == "before"
 
@@ -117,7 +118,7 @@ def test_full_storage_degrades_the_writer_which_keeps_its_value_and_recovers_by_
         "tab A to be live again, with no error",
     )
     assert entry(b.page, NOTE)["v"] == "while full"
-    wait_settled([a, b])
+    wait_settled([a, b], TABS_QUIET_S)
     assert a.value("note") == "'while full'"
     assert_no_errors(a, b)
 
@@ -161,7 +162,7 @@ def test_denied_storage_falls_back_to_live_sync_between_the_open_tabs(
     c = open_tab(profile, engine_app.url, init_script=_DENY_STORAGE_IN_FRAMES_JS, status=None)
     c.expect_value("note", repr("over the channel"))
     c.expect_value("count", "4")
-    wait_settled([a, b, c])
+    wait_settled([a, b, c], TABS_QUIET_S)
     for tab in (a, b, c):
         assert tab.value("note") == repr("over the channel") and tab.value("count") == "4"
         assert tab.status() == "degraded"
@@ -188,7 +189,7 @@ def test_denied_storage_without_a_channel_leaves_a_working_single_tab_app_report
     fill_number(tab, "Count", 3)
     tab.expect_value("note", "'alone'")
     tab.expect_value("count", "3")
-    wait_settled([tab])
+    wait_settled([tab], TABS_QUIET_S)
     assert tab.value("note") == "'alone'" and tab.status() == "blocked"
     assert entry(origin_page(profile, engine_app.url), NOTE) is None  # nothing was written
     assert_no_errors(tab)
@@ -214,7 +215,7 @@ def test_a_tab_reads_storage_again_when_shown_again(
                        f"{envelope_expr('note', json.dumps(value))})")
         # Bounded observation (wait_settled's quiet window): nothing tells the tab yet, so
         # it must not rerun with the value.
-        wait_settled([a])
+        wait_settled([a], TABS_QUIET_S)
         assert a.value("note") != repr(value), "the tab applied a write it got no event for"
         frame.evaluate(f"() => {event_js}")
         a.expect_value("note", repr(value))
@@ -229,7 +230,7 @@ def test_a_re_created_component_iframe_neither_reverts_nor_loses_edits(
     b.expect_value("note", repr("A's old edit"))
     b.fill_text("Note", "B's newer edit")
     a.expect_value("note", repr("B's newer edit"))
-    wait_settled([a, b])
+    wait_settled([a, b], TABS_QUIET_S)
     if HOST == "v1":
         component_frame(a).evaluate("() => { window.__oldFrame = true; }")
 
@@ -247,20 +248,20 @@ def test_a_re_created_component_iframe_neither_reverts_nor_loses_edits(
 
     # A's edit made while paused is shared, and A's old edit was not written again.
     b.expect_value("note", repr("edited while paused"))
-    wait_settled([a, b])
+    wait_settled([a, b], TABS_QUIET_S)
     assert entry(a.page, NOTE)["v"] == "edited while paused"
 
     # Another component key (a new iframe and new bookkeeping) keeps the values, both ways.
     a.click_checkbox("Alt key")
     a.wait_rendered("live")
-    wait_settled([a, b])
+    wait_settled([a, b], TABS_QUIET_S)
     for tab in (a, b):
         assert tab.value("note") == repr("edited while paused")
     b.fill_text("Note", "B after the switch")
     a.expect_value("note", repr("B after the switch"))
     fill_number(a, "Count", 5)
     b.expect_value("count", "5")
-    wait_settled([a, b])
+    wait_settled([a, b], TABS_QUIET_S)
     assert a.value("note") == b.value("note") == repr("B after the switch")
     assert_no_errors(a, b)
 
@@ -368,7 +369,7 @@ def test_hostile_entries_are_never_applied_and_never_break_syncing(
     for tab in tabs:
         tab.expect_value("note", "'after the storm'")
         tab.expect_value("count", "8")
-    wait_settled(tabs)
+    wait_settled(tabs, TABS_QUIET_S)
     now = int(observer.evaluate("() => Date.now()"))
     for key, value in ((NOTE, "after the storm"), (COUNT, 8)):
         stored = entry(observer, key)
@@ -450,7 +451,7 @@ def test_a_tab_closed_in_the_middle_of_a_burst_leaves_the_others_on_its_last_wri
         return seen_b if b.value("note") == shown and c.value("note") == shown else None
 
     last = poll_until(converged, "tabs B and C to show the value storage holds")
-    wait_settled([b, c])
+    wait_settled([b, c], TABS_QUIET_S)
     final = poll_until(converged, "tabs B and C to still agree with storage once settled")
     assert final["v"].startswith("burst ") and int(final["v"].split()[1]) >= 50
     assert final["s"][2] == "closing-tab", "B and C must not overwrite the closed tab's write"

@@ -25,7 +25,7 @@ from .faults_helpers import (
     storage_key,
     text_line,
 )
-from .harness import APPS, Profile, StreamlitServer, Tab, wait_settled
+from .harness import APPS, TABS_QUIET_S, Profile, StreamlitServer, Tab, wait_settled
 
 LEVEL = storage_key("level", "rt")
 
@@ -58,7 +58,7 @@ def test_a_page_round_trip_brings_the_shared_value_back_and_publishes_nothing(
     fill_number(a, "Level", 77)
     for tab in (a, b, c):
         tab.expect_value("level", "77")
-    wait_settled([a, b, c])
+    wait_settled([a, b, c], TABS_QUIET_S)
     stamp = stored_stamp(a)
     for tab in (a, c):
         tab.record("level")
@@ -67,14 +67,14 @@ def test_a_page_round_trip_brings_the_shared_value_back_and_publishes_nothing(
     go_to(b, "blank")
     go_to(b, "main")
     b.expect_value("level", "77")
-    wait_settled([a, b, c])
+    wait_settled([a, b, c], TABS_QUIET_S)
     # Through a page binding the key with another widget type (a slider), and back.
     go_to(b, "slider")
     b.expect_value("level", "77")
-    wait_settled([a, b, c])
+    wait_settled([a, b, c], TABS_QUIET_S)
     go_to(b, "main")
     b.expect_value("level", "77")
-    wait_settled([a, b, c])
+    wait_settled([a, b, c], TABS_QUIET_S)
 
     for tab in (a, c):
         assert tab.recorded("level") == ["77"], f"tab {tab.name} was bent"
@@ -94,21 +94,21 @@ def test_a_widget_left_out_of_some_runs_or_deleted_by_app_code_gets_the_shared_v
     a, b = profile.open_tabs(roundtrip_app.url, 2)
     fill_number(a, "Level", 55)
     b.expect_value("level", "55")
-    wait_settled([a, b])
+    wait_settled([a, b], TABS_QUIET_S)
     stamp = stored_stamp(a)
     a.record("level")
 
     # The number input is not drawn for a while (Streamlit drops its state), then again.
     b.click_checkbox("Hide level")
-    wait_settled([a, b])
+    wait_settled([a, b], TABS_QUIET_S)
     b.click_checkbox("Hide level")
     b.expect_value("level", "55")
-    wait_settled([a, b])
+    wait_settled([a, b], TABS_QUIET_S)
     # App code deletes the key (a callback): this tab's copy is forgotten, not shared.
     b.front().page.get_by_role("button", name="Forget level").click()
     expect(b.line("restored=")).to_have_text("restored=level")
     b.expect_value("level", "55")
-    wait_settled([a, b])
+    wait_settled([a, b], TABS_QUIET_S)
 
     assert a.recorded("level") == ["55"], "the other tab was bent"
     assert stored_stamp(a) == stamp, "nothing was published"
@@ -134,7 +134,7 @@ def test_values_beyond_what_js_numbers_hold_reach_other_tabs_exactly(
     for tab in (a, b):
         for key, shown in expected.items():
             tab.expect_value(key, shown)
-    wait_settled([a, b])
+    wait_settled([a, b], TABS_QUIET_S)
     assert text_line(b, "rejected=") == "{}"
     assert_no_errors(a, b)
 
@@ -197,7 +197,7 @@ def test_switching_to_a_page_that_binds_the_key_as_text_neither_raises_nor_publi
     a, b = profile.open_tabs(server.url, 2)
     fill_number(a, "Zoom", 7)
     b.expect_value("zoom", "7")
-    wait_settled([a, b])
+    wait_settled([a, b], TABS_QUIET_S)
     stored = entry(a.page, storage_key("zoom", "mp"))
     assert stored is not None
     a.record("zoom")
@@ -206,7 +206,7 @@ def test_switching_to_a_page_that_binds_the_key_as_text_neither_raises_nor_publi
         "link", name="text zoom", exact=True
     ).click()
     expect(b.line("page=")).to_have_text("page=text")
-    wait_settled([a, b])
+    wait_settled([a, b], TABS_QUIET_S)
     assert_no_errors(a, b)
     assert b.value("zoom").startswith("'"), "page 2 holds text"
     assert a.recorded("zoom") == ["7"]

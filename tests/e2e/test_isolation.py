@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from .harness import ContextPool, Profile, StreamlitServer, run_counts, wait_settled
+from .harness import TABS_QUIET_S, ContextPool, Profile, StreamlitServer, run_counts, wait_settled
 
 
 def test_other_browser_profile_is_unaffected_both_ways(
@@ -13,13 +13,13 @@ def test_other_browser_profile_is_unaffected_both_ways(
 ) -> None:
     a1, a2 = new_context().open_tabs(basic_app.url, 2)
     x1, x2 = new_context().open_tabs(basic_app.url, 2)
-    wait_settled([a1, a2, x1, x2])
+    wait_settled([a1, a2, x1, x2], TABS_QUIET_S)
     x_runs = run_counts([x1, x2])
 
     # Profile A -> its own tabs only. A2 receiving the change shows it has been delivered.
     a1.fill_text("Title", "profile A")
     a2.expect_value("title", "'profile A'")
-    wait_settled([a1, a2, x1, x2])
+    wait_settled([a1, a2, x1, x2], TABS_QUIET_S)
     for tab in (x1, x2):
         tab.expect_value("title", "'untitled'")
     assert run_counts([x1, x2]) == x_runs, "profile X tabs reran on profile A's change"
@@ -28,7 +28,7 @@ def test_other_browser_profile_is_unaffected_both_ways(
     a_runs = run_counts([a1, a2])
     x1.press_slider("Zoom", "Home")
     x2.expect_value("zoom", "1")
-    wait_settled([a1, a2, x1, x2])
+    wait_settled([a1, a2, x1, x2], TABS_QUIET_S)
     for tab in (a1, a2):
         tab.expect_value("zoom", "5")
         tab.expect_value("title", "'profile A'")

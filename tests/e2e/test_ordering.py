@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .harness import Profile, StreamlitServer, Tab, wait_settled
+from .harness import TABS_QUIET_S, Profile, StreamlitServer, Tab, wait_settled
 
 
 def _assert_in_order(tab: Tab, key: str, order: list[str]) -> None:
@@ -35,7 +35,7 @@ def test_writer_never_reverts_to_an_older_value(
     for tab in (a, b):
         tab.expect_value("zoom", "13")
         tab.expect_value("title", repr(drafts[-1]))
-    wait_settled([a, b])
+    wait_settled([a, b], TABS_QUIET_S)
     for tab in (a, b):
         assert tab.value("zoom") == "13" and tab.value("title") == repr(drafts[-1])
         _assert_in_order(tab, "zoom", [str(z) for z in range(5, 14)])
@@ -66,7 +66,7 @@ def test_concurrent_edits_of_different_keys_in_different_tabs_all_survive(
     for tab in tabs:
         for key, value in expected.items():
             tab.expect_value(key, value)
-    wait_settled(tabs)
+    wait_settled(tabs, TABS_QUIET_S)
     for tab in tabs:
         for key, value in expected.items():
             assert tab.value(key) == value, f"tab {tab.name} lost {key}"
@@ -83,6 +83,6 @@ def test_an_edit_made_right_after_another_tabs_change_wins_everywhere(
 
     for tab in (a, b):
         tab.expect_value("zoom", "20")
-    wait_settled([a, b])
+    wait_settled([a, b], TABS_QUIET_S)
     for tab in (a, b):
         assert tab.value("zoom") == "20", f"tab {tab.name} lost B's edit"

@@ -19,6 +19,7 @@ from playwright.sync_api import expect
 from .faults_helpers import poll_until
 from .harness import (
     APPS,
+    TABS_QUIET_S,
     Profile,
     StreamlitServer,
     Tab,
@@ -105,13 +106,13 @@ def test_the_count_rises_as_tabs_open_and_falls_as_they_close(
     assert expect_presence([a, b]) is a, "the first tab keeps leading"
     c = open_tab(profile, url)
     expect_presence([a, b, c])
-    runs = wait_settled([a, b, c])
+    runs = wait_settled([a, b, c], TABS_QUIET_S)
 
     close_tab(profile, c)
     expect_presence([a, b], within_s=BOUND_S)
     close_tab(profile, b)
     expect_presence([a], within_s=BOUND_S)
-    after = wait_settled([a])
+    after = wait_settled([a], TABS_QUIET_S)
     # Two changes of who is here: at most one rerun of A each.
     assert after[0] - runs[0] <= 2, f"A reran {after[0] - runs[0]} times for two changes"
     assert after[0] - runs[0] >= 1
@@ -192,7 +193,7 @@ def test_presence_off_costs_no_rerun_and_reports_nothing(
     url = channel_url(presence_app)
     quiet = open_tab(profile, url.replace("?", "?presence=off&"))
     assert (text_line(quiet, "peers="), text_line(quiet, "leader=")) == ("None", "None")
-    (runs,) = wait_settled([quiet])
+    (runs,) = wait_settled([quiet], TABS_QUIET_S)
 
     b = open_tab(profile, url)
     assert expect_presence([b]) is b, "a tab without presence is not counted, nor leads"
@@ -234,6 +235,6 @@ def test_an_idle_tab_with_presence_does_not_rerun(
     url = channel_url(presence_app)
     a, b = open_tab(profile, url), open_tab(profile, url)
     expect_presence([a, b])
-    wait_settled([a, b])
+    wait_settled([a, b], TABS_QUIET_S)
     # Nothing changes: no timer of presence may rerun either tab.
     assert_no_reruns([a, b], window_s=3.0)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .harness import Profile, StreamlitServer, run_counts, wait_settled
+from .harness import TABS_QUIET_S, Profile, StreamlitServer, run_counts, wait_settled
 
 
 def test_change_in_one_tab_shows_up_in_all_other_tabs_without_interaction(
@@ -32,7 +32,7 @@ def test_tab_opened_later_starts_with_shared_values_and_changes_nothing_elsewher
         tab.expect_value("zoom", "20")
         tab.expect_value("title", "'Old town'")
         tab.expect_value("range", "(0, 8)")
-    runs_before = wait_settled([a, b])
+    runs_before = wait_settled([a, b], TABS_QUIET_S)
 
     (late,) = profile.open_tabs(basic_app.url, 1)
 
@@ -41,7 +41,7 @@ def test_tab_opened_later_starts_with_shared_values_and_changes_nothing_elsewher
     late.expect_value("title", "'Old town'")
     late.expect_value("range", "(0, 8)")
     late.expect_value("flag", "False")
-    wait_settled([a, b, late])
+    wait_settled([a, b, late], TABS_QUIET_S)
     # Nothing happened to the values of the tabs already open; each reran exactly once, for
     # its peer count (presence is on by default; tests/e2e/test_presence.py covers it).
     for tab in (a, b):

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from .harness import Profile, StreamlitServer, assert_no_reruns, run_counts, wait_settled
+from .harness import (
+    TABS_QUIET_S,
+    Profile,
+    StreamlitServer,
+    assert_no_reruns,
+    run_counts,
+    wait_settled,
+)
 
 #: Most script runs one change may cost a tab: the writer's own run plus the run that takes
 #: the browser side's acknowledgement, and one run to apply the value in each other tab, with
@@ -15,7 +22,7 @@ def test_no_tab_reruns_by_itself_once_a_change_has_settled(
 ) -> None:
     tabs = profile.open_tabs(basic_app.url, 3)
     a, b, c = tabs
-    before = wait_settled(tabs)
+    before = wait_settled(tabs, TABS_QUIET_S)
     assert_no_reruns(tabs, window_s=2.0)  # nothing happens in idle tabs either
 
     # Different kinds of values, from two writers, one after another.
@@ -27,7 +34,7 @@ def test_no_tab_reruns_by_itself_once_a_change_has_settled(
         tab.expect_value("tags", "['red', 'green']")
     changes = 2
 
-    after = wait_settled(tabs)
+    after = wait_settled(tabs, TABS_QUIET_S)
     assert_no_reruns(tabs)
 
     for tab, n0, n1 in zip(tabs, before, after, strict=True):

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from streamlit_tabsync._edit_rule import SUPERSEDED_GRACE_S
 
-from .harness import Profile, StreamlitServer, Tab, wait_settled
+from .harness import TABS_QUIET_S, Profile, StreamlitServer, Tab, wait_settled
 
 
 def wait_past(seconds: float) -> None:
@@ -111,7 +111,7 @@ def test_a_value_set_back_after_another_tab_changed_it_is_shared_not_put_back(
     a.click_checkbox("Flag")
     b.expect_value("flag", "True")
     expect(b.page.get_by_role("checkbox", name="Flag")).to_be_checked()
-    wait_settled([a, b])
+    wait_settled([a, b], TABS_QUIET_S)
     # The user reads the page before acting: let the grace period of a just-applied value
     # pass (the behaviour under test is defined by it; this is not a synchronisation wait).
     wait_past(SUPERSEDED_GRACE_S)
@@ -119,7 +119,7 @@ def test_a_value_set_back_after_another_tab_changed_it_is_shared_not_put_back(
     b.click_checkbox("Flag")
     a.expect_value("flag", "False")
     b.expect_value("flag", "False")
-    wait_settled([a, b])
+    wait_settled([a, b], TABS_QUIET_S)
     for tab in (a, b):
         tab.expect_value("flag", "False")
         expect(tab.page.get_by_role("checkbox", name="Flag")).not_to_be_checked()
