@@ -227,16 +227,41 @@ def fresh_widget_states(keys: Iterable[str]) -> bool | None:
         return None
 
 
-def rerun_session(session_id: str, wanted: Callable[[], bool] | None = None) -> bool:
+def run_location() -> tuple[str, str] | None:
+    """Where this run is: its query string and page script hash (public attributes of the
+    script run context), for :func:`rerun_session` to run the session there again.
+
+    Fallback: ``None``, with which a rerun uses the session's last saved client state (which
+    Streamlit only saves when a script runner shuts down: until then it is empty).
+    """
+    ctx = get_script_run_ctx()
+    if ctx is None:
+        return None
+    query, page = getattr(ctx, "query_string", None), getattr(ctx, "page_script_hash", None)
+    if not isinstance(query, str) or not isinstance(page, str):
+        return None
+    return (query, page)
+
+
+def rerun_session(
+    session_id: str,
+    wanted: Callable[[], bool] | None = None,
+    location: tuple[str, str] | None = None,
+) -> bool:
     """Ask another session to run its whole script again, with no widget states.
 
     Called from any thread. The rerun is requested on the server's event loop, only while
-    the session is not running (a request during a run would replace the user's run), with
+    the session has no script runner (a request while one exists, running or about to run
+    the browser's request, would replace the user's run and its widget states), with
     a copy of the session's last client state (so a multipage app stays on its page) whose
     fragment id is cleared (the whole script runs) and whose widget states are left out:
     the run's widget values are then what the session's last run drew, never a browser's
     report older than that (see :func:`fresh_widget_states`). ``wanted`` is asked before
     each attempt: when it says no (the news was read meanwhile), the rerun is dropped.
+    ``location`` (:func:`run_location` of the session's last run of ``sync``) sets the query
+    string and page: Streamlit saves a session's client state only when its script runner
+    shuts down, so right after a session's first run the saved one has neither, and a rerun
+    from it would lose the page's query parameters (and, in a multipage app, its page).
 
     Returns
     -------
@@ -261,13 +286,20 @@ def rerun_session(session_id: str, wanted: Callable[[], bool] | None = None) -> 
             return
         if wanted is not None and not wanted():
             return
-        if state == AppSessionState.APP_IS_RUNNING:
+        # A runner that exists has a run going or about to start (the browser's request
+        # made it before its state says running): with fast reruns, a request now would stop
+        # that run and replace the user's widget states with none. Wait for it to end.
+        if state == AppSessionState.APP_IS_RUNNING or getattr(session, "_scriptrunner", None):
             if left > 0:
                 loop.call_later(_RERUN_RETRY_S, attempt, left - 1)
             return
         client_state = ClientState()
         client_state.CopyFrom(session._client_state)
         client_state.fragment_id = ""
+        if location is not None:
+            client_state.query_string, page = location
+            if page:
+                client_state.page_script_hash = page
         # An empty (not absent) set of widget states: Streamlit still starts the run from
         # the values the last run drew, and no callback fires.
         client_state.widget_states.Clear()

@@ -82,7 +82,7 @@ class DevicesRun:
         values are what the last run drew), which Streamlit's widget state confirms."""
         if not self.session_id:
             return False
-        self.hub.join(self.namespace, self.session_id)
+        self.hub.join(self.namespace, self.session_id, _compat.run_location())
         owed = self.hub.reading(self.session_id)
         return owed and _compat.fresh_widget_states(bound) is False
 
@@ -167,7 +167,9 @@ class DevicesRun:
                 continue
             channel.withdraw(key)
             if compare:
-                outcome.conflicts.append(conflict_of(
+                # Kept in the relay state until this run reports it (sync() takes them all at
+                # its end): a run cut short by a newer one must not lose the report.
+                self.state.report(edit["id"], conflict_of(
                     key, value_of_entry(edit["e"]), value_of_entry(put.current.text),
                     untag(decode_value(edit["t"])),
                 ))

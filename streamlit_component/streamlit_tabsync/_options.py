@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import _compat, _settings
-from ._rules import is_valid_name
+from ._rules import is_valid_key, is_valid_name
 from ._validate import Validator
 from .errors import TabSyncError
 
@@ -140,6 +140,11 @@ def _check_keys(
     for key, validator in pairs:
         if not isinstance(key, str) or not key:
             raise TabSyncError(f"every key must be a non-empty string, got {key!r}")
+        if not is_valid_key(key):
+            raise TabSyncError(
+                f"the key {key!r} cannot be shared: keys are 1 to 256 bytes (UTF-8) with no "
+                "control characters"
+            )
         if key in checked:
             raise TabSyncError(f"keys must not repeat, {key!r} does")
         if validator is not None and not callable(validator):

@@ -208,11 +208,12 @@ class ChannelState:
         Streamlit keeps only the latest component value: one that replaced an unprocessed
         delivery carries that delivery's news, which this test finds.
         """
-        own = "." + self.tab_id
         for key, value in delivery.values.items():
             found = self.tracks.get(key)
             stamp = found.known.stamp if found and found.known else None
-            if stamp != value.stamp and not value.stamp.endswith(own):
+            parsed = parse_stamp(value.stamp)
+            own = parsed is not None and parsed[2] == self.tab_id
+            if stamp != value.stamp and not own:
                 return True
         new_conflict = any(c.id not in self.reported_conflicts for c in delivery.conflicts)
         return new_conflict or self.report.differs_from(delivery)

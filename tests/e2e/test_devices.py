@@ -93,12 +93,13 @@ def test_the_writer_pays_no_second_run_of_the_app_script(
 ) -> None:
     (laptop,) = device(new_context, two_servers[0], "u-cost")
     (screen,) = device(new_context, two_servers[1], "u-cost")
-    laptop.expect_idle()
-    before = laptop.runs()
+    before = wait_settled([laptop, screen], DEVICES_QUIET_S)
     fill_number(laptop, "Zoom", 3)
-    screen.expect_value("zoom", "3")  # handed over: the fragment run happened
-    laptop.expect_idle()
-    assert laptop.runs() == before + 1, "only the user's own run of the whole script"
+    screen.expect_value("zoom", "3")  # through the relay, from the writer's own run
+    laptop.expect_value("zoom", "3")
+    after = wait_settled([laptop, screen], DEVICES_QUIET_S)
+    assert after[0] == before[0] + 1, "only the user's own run of the whole script"
+    assert after[1] == before[1] + 1, "one run of the other device"
 
 
 def test_another_users_devices_see_nothing_both_ways(
@@ -260,6 +261,7 @@ def test_reject_lets_exactly_one_of_two_simultaneous_writes_win(
         typed = (str(31 + 2 * attempt), str(32 + 2 * attempt))
         for box, value in zip(boxes, typed, strict=True):
             box.fill(value)
+        reported = [t.text("conflicts=").count("->") for t in (one, two)]
         at = time.time() * 1000 + 400
         for box in boxes:
             box.evaluate(_ENTER_AT_JS, at)
@@ -267,7 +269,7 @@ def test_reject_lets_exactly_one_of_two_simultaneous_writes_win(
         entered = tuple(b.get_attribute("data-entered-with") for b in boxes)
         for box in boxes:
             box.evaluate("(input) => { delete input.dataset.enteredWith; }")
-        values, reports = _converged(one, two, expected_report=entered == typed)
+        values, reports = _converged(one, two, reported, expected_report=entered == typed)
         if entered != typed:
             continue  # news came first: no race this round
         (winner,) = values
@@ -279,10 +281,12 @@ def test_reject_lets_exactly_one_of_two_simultaneous_writes_win(
     pytest.fail("no round raced the two writes: both devices always saw news first")
 
 
-def _converged(one: Tab, two: Tab, *, expected_report: bool) -> tuple[set[str], list[str]]:
-    """Waits until both devices show one value (and, for a race, a conflict report of this
-    round); returns the values and each device's newest report."""
-    before = [t.text("conflicts=").count("->") for t in (one, two)]
+def _converged(
+    one: Tab, two: Tab, before: list[int], *, expected_report: bool
+) -> tuple[set[str], list[str]]:
+    """Waits until both devices show one value (and, for a race, a conflict report beyond the
+    ``before`` counts, read before the round's Enters); returns the values and each device's
+    report of this round."""
     deadline = time.monotonic() + 30
     while True:
         values = {one.value("zoom"), two.value("zoom")}

@@ -21,7 +21,7 @@ class Sessions:
         self.open: set[str] = set()
         self.reruns: list[str] = []
 
-    def rerun(self, sid: str, fragment: str | None = None) -> bool:
+    def rerun(self, sid: str, wanted=None, location=None) -> bool:
         if sid not in self.open:
             return False
         self.reruns.append(sid)
@@ -141,7 +141,7 @@ def test_news_owes_each_other_session_one_run_until_it_reads_the_relay():
     wanted = []
     sessions.open |= {"writer", "reader"}
 
-    def rerun(sid, still_wanted):
+    def rerun(sid, still_wanted, location):
         sessions.reruns.append(sid)
         wanted.append(still_wanted)
         return True

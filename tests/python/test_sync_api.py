@@ -108,6 +108,8 @@ def test_bad_arguments_raise_tabsync_errors():
         'tabsync.sync(["a"], conflict="first")',
         'tabsync.sync(["a"], on_change="refresh")',
         'tabsync.sync(["a"], on_conflict=1)',
+        'tabsync.sync(["a\\nb"])',
+        'tabsync.sync(["k" * 257])',
     ]
     for call in calls:
         at = run(

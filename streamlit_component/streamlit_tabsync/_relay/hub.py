@@ -66,9 +66,10 @@ class RelayHub:
     relay
         The relay (embedded, Redis or PostgreSQL).
     rerun
-        ``rerun(session_id, wanted)`` asks a session to run its whole script again, once
-        ``wanted()`` still says so when the session is idle; returns False when the session
-        has ended.
+        ``rerun(session_id, wanted, location)`` asks a session to run its whole script again,
+        once ``wanted()`` still says so when the session is idle, where its last run was
+        (``location``: query string and page, as :meth:`join` got them, or ``None``); returns
+        False when the session has ended.
     alive
         Whether a session still exists (used to forget ended sessions between news).
     route
@@ -81,7 +82,7 @@ class RelayHub:
     def __init__(
         self,
         relay: Relay,
-        rerun: Callable[[str, Callable[[], bool]], bool],
+        rerun: Callable[[str, Callable[[], bool], tuple[str, str] | None], bool],
         alive: Callable[[str], bool],
         route: str | None = None,
     ) -> None:
@@ -94,16 +95,22 @@ class RelayHub:
         self._sessions: dict[str, dict[str, None]] = {}
         # Sessions owed a run for news they have not read yet.
         self._owed: set[str] = set()
+        # Where each session's last run was (query string, page), to run it there again.
+        self._locations: dict[str, tuple[str, str] | None] = {}
         self._versions: dict[str, int] = {}
         self._joins = 0
         relay.listen(self._on_news, self._on_health)
 
     # -- sessions -------------------------------------------------------------------------
 
-    def join(self, scope: str, session_id: str) -> None:
-        """Registers ``session_id`` for news of ``scope`` (idempotent; called every run)."""
+    def join(
+        self, scope: str, session_id: str, location: tuple[str, str] | None = None
+    ) -> None:
+        """Registers ``session_id`` for news of ``scope`` (idempotent; called every run);
+        ``location`` is where this run is (query string, page), where news reruns it."""
         with self._lock:
             self._sessions.setdefault(scope, {})[session_id] = None
+            self._locations[session_id] = location
             self._joins += 1
             sweep = self._joins % _SWEEP_EVERY == 0
         if sweep:
@@ -142,6 +149,7 @@ class RelayHub:
                 self._versions.pop(scope, None)
         if not any(session_id in ids for ids in self._sessions.values()):
             self._owed.discard(session_id)
+            self._locations.pop(session_id, None)
 
     def session_count(self) -> int:
         """How many (scope, session) registrations the hub holds."""
@@ -235,9 +243,11 @@ class RelayHub:
     def _rerun_owed(self, scope: str, targets: list[str]) -> None:
         """Owes each target a run; asks for one where none was owed yet."""
         with self._lock:
-            fresh = [sid for sid in targets if sid not in self._owed]
-            self._owed.update(fresh)
-        ended = [sid for sid in fresh if not self._rerun(sid, lambda sid=sid: self.owes(sid))]
+            fresh = [(sid, self._locations.get(sid)) for sid in targets if sid not in self._owed]
+            self._owed.update(sid for sid, _ in fresh)
+        ended = [
+            sid for sid, where in fresh if not self._rerun(sid, lambda s=sid: self.owes(s), where)
+        ]
         if ended:
             with self._lock:
                 for sid in ended:
@@ -282,7 +292,11 @@ def get_hub() -> RelayHub:
             rerun = _compat.rerun_session
             if _settings.wakeup_forced_to_poll():
                 # The public fallback only: sessions poll for news (see sync's wakeup).
-                def rerun(session_id: str, wanted: Callable[[], bool]) -> bool:
+                def rerun(
+                    session_id: str,
+                    wanted: Callable[[], bool],
+                    location: tuple[str, str] | None,
+                ) -> bool:
                     return True
 
             _hub = RelayHub(
