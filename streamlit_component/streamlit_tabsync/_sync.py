@@ -87,7 +87,7 @@ class SyncInfo:
         value right after another tab's value was applied.
     across : {"tabs", "devices"}
         How far the keys are shared (see :data:`Across`).
-    relay : {"embedded", "redis"} or None
+    relay : {"embedded", "redis", "postgres"} or None
         The server relay in use with ``across="devices"``; ``None`` within one browser.
     relay_healthy : bool or None
         Whether the relay is reachable (``None`` within one browser). While it is not, the
@@ -233,7 +233,8 @@ def sync(
         ``"tabs"``: the tabs of this browser. ``"devices"``: every tab of every browser
         where the same ``user`` runs ``sync`` with the same ``channel``, through the server:
         a relay embedded in the Streamlit process, or Redis when ``TABSYNC_REDIS_URL`` (or
-        ``redis_url`` under ``[tabsync]`` in secrets) is set, for several server processes.
+        ``redis_url`` under ``[tabsync]`` in secrets) is set, or PostgreSQL when
+        ``TABSYNC_DATABASE_URL`` (or ``database_url``) is, for several server processes.
         Needs ``user``.
     ttl : float, optional
         Time to live of shared values, in seconds. Values written longer ago are ignored
@@ -281,8 +282,9 @@ def sync(
         If a bound key holds a value that is not JSON data or is too large to share.
     TabSyncError
         If ``keys``, ``channel`` or ``presence`` is malformed, or ``across="devices"`` has
-        no ``user`` or its relay cannot be set up (Redis URL malformed, ``redis`` not
-        installed).
+        no ``user`` or its relay cannot be set up (a URL malformed, its driver not
+        installed, both a Redis and a database URL set; :class:`RelaySetupError` when the
+        database user may not create the relay's schema).
     """
     validators = _check_keys(keys)
     bound = list(validators)
@@ -469,13 +471,10 @@ class _Relay:
         the scope in the devices fragment, which knows its fragment id."""
         try:
             hub = get_hub()
-        except ImportError as exc:
-            raise TabSyncError(
-                'TABSYNC_REDIS_URL is set but the redis package is missing: pip install '
-                '"streamlit-tabsync[redis]"'
-            ) from exc
-        except ValueError as exc:
-            raise TabSyncError(f"the Redis URL cannot be used: {exc}") from exc
+        except ImportError as exc:  # the relay's driver: the message names the pip command
+            raise TabSyncError(f"the relay URL is set but {exc}") from exc
+        except ValueError as exc:  # the message says which URL (never with its password)
+            raise TabSyncError(f"the relay URL cannot be used: {exc}") from exc
         return cls(hub, namespace, _compat.session_id())
 
     def hand_over(self, state: ChannelState, delivery: Delivery, keys: Collection[str]) -> None:
