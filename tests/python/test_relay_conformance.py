@@ -1,98 +1,40 @@
-"""The relays (``across="devices"``): behaviour shared by every relay, then Redis specifics.
+"""The relay contract (``Relay`` in ``_relay/base.py``, ``docs/relays.md``), checked on every
+relay: the embedded one, Redis and PostgreSQL, the last two on real servers (``conftest.py``).
 
-The behavioural tests run against :class:`EmbeddedRelay` and against :class:`RedisRelay` on
-a real ``redis-server`` (see ``conftest.py``).
+Tests of one relay's own workings (its layout in the store, its schema) are in
+``test_relay_redis.py`` and ``test_relay_postgres.py``; the stamp order against the shared
+vectors in ``test_relay_stamps.py``.
 """
 
 from __future__ import annotations
 
-import json
-import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from conftest import RedisServer, free_port, wait_for
-
-from streamlit_tabsync._relay import (
-    EmbeddedRelay,
-    PutOutcome,
-    RedisRelay,
-    Relay,
-    RelayEntry,
-    RelayEntryError,
-    RelayUnavailable,
+from conftest import free_port, wait_for
+from relay_kit import (
+    ALL_RELAYS,
+    SCOPE,
+    SHARED_RELAYS,
+    T0,
+    entry,
+    listening,
+    make_relay,
+    url_of,
 )
-from streamlit_tabsync._relay.base import (
-    MAX_AHEAD_MS,
-    MAX_SCOPE_BYTES,
-    MAX_SCOPE_ENTRIES,
-    now_ms,
-)
-from streamlit_tabsync._relay.redis_relay import entries_key, stamps_key
 
-T0 = 1_764_110_000_000
-SCOPE = "u-3f9c2a61b0d4"
+from streamlit_tabsync._relay import PutOutcome, Relay, RelayEntry, RelayUnavailable
+from streamlit_tabsync._relay.base import MAX_SCOPE_BYTES, MAX_SCOPE_ENTRIES, now_ms
 
 
-def text(
-    key: str = "zoom",
-    wall: int = T0,
-    counter: int = 0,
-    tab: str = "tab1",
-    value: Any = 8,
-    *,
-    scope: str = SCOPE,
-    x: int | None = None,
-) -> str:
-    raw: dict[str, Any] = {"f": 1, "ns": scope, "k": key, "v": value, "s": [wall, counter, tab]}
-    if x is not None:
-        raw["x"] = x
-    return json.dumps(raw, separators=(",", ":"))
-
-
-def entry(*args: Any, scope: str = SCOPE, **kwargs: Any) -> RelayEntry:
-    return RelayEntry.parse(text(*args, scope=scope, **kwargs), scope)
-
-
-@pytest.fixture(params=["embedded", "redis"])
+@pytest.fixture(params=ALL_RELAYS)
 def relay(request: pytest.FixtureRequest) -> Iterator[Relay]:
-    if request.param == "embedded":
-        made: Relay = EmbeddedRelay()
-    else:
-        made = RedisRelay(request.getfixturevalue("redis_url"))
+    kind = request.param
+    made = make_relay(kind, None if kind == "embedded" else url_of(kind, request))
     yield made
     made.close()
-
-
-class Recorder:
-    """Records listener calls; ``wait`` polls until a condition on them holds."""
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.news: list[tuple[str, str]] = []
-        self.health: list[tuple[bool, str | None]] = []
-
-    def on_news(self, scope: str, origin: str) -> None:
-        with self.lock:
-            self.news.append((scope, origin))
-
-    def on_health(self, healthy: bool, reason: str | None) -> None:
-        with self.lock:
-            self.health.append((healthy, reason))
-
-    def snapshot(self) -> tuple[list[tuple[str, str]], list[tuple[bool, str | None]]]:
-        with self.lock:
-            return list(self.news), list(self.health)
-
-
-def listening(relay: Relay) -> Recorder:
-    """Listen and wait until the relay says news will reach us from now on."""
-    recorder = Recorder()
-    relay.listen(recorder.on_news, recorder.on_health)
-    wait_for(lambda: (True, None) in recorder.snapshot()[1], 10, "the listener to subscribe")
-    return recorder
 
 
 # -- storing --------------------------------------------------------------------------------
@@ -186,7 +128,7 @@ def test_an_expired_entry_counts_as_absent_for_put(relay: Relay) -> None:
     assert set(relay.snapshot(SCOPE)) == {"zoom", "k2"}
 
 
-# -- compare-and-set (conflict="reject") ----------------------------------------------------
+# -- caps -----------------------------------------------------------------------------------
 
 
 def test_a_scope_holds_at_most_its_cap_of_keys_and_replacing_one_still_works(
@@ -226,6 +168,9 @@ def test_a_scope_holds_at_most_its_cap_of_bytes_and_a_smaller_entry_still_fits(
     assert relay.put(SCOPE, entry("k0", T0 + 1, value=big + "m" * slack)).stored, "up to it"
     assert relay.put(SCOPE, entry("k0", T0 + 2, value="small")).stored
     assert relay.put(SCOPE, entry("new", T0, value=big[:1000])).stored, "the freed bytes count"
+
+
+# -- compare-and-set (conflict="reject") ----------------------------------------------------
 
 
 def test_compare_and_set_refuses_writers_that_missed_the_stored_entry(relay: Relay) -> None:
@@ -320,186 +265,41 @@ def test_a_listener_that_raises_fails_neither_the_put_nor_other_listeners(
         wait_for(lambda: "listener bug" in caplog.text, 10, "the listener's error logged")
 
 
-# -- the entry format -----------------------------------------------------------------------
+# -- shared relays: several processes, outage and heal --------------------------------------
 
 
-def test_parse_reads_key_stamp_and_expiry_and_keeps_the_text() -> None:
-    raw = text("zoom", T0, 7, "3f9c", {"a": [1, 2.5, None]}, x=T0 + 60_000)
-    parsed = RelayEntry.parse(raw, SCOPE)
-    assert parsed == RelayEntry("zoom", raw, (T0, 7, "3f9c"), T0 + 60_000)
-    # Unknown fields are allowed (later format versions may add optional ones).
-    extra = raw[:-1] + ',"later":true}'
-    assert RelayEntry.parse(extra, SCOPE).text == extra
-    # The limits themselves are allowed.
-    edge = text("k" * 256, 2**53 - 1, 2**32 - 1, "t" * 64, x=2**53 - 1)
-    assert RelayEntry.parse(edge, SCOPE, now=2**53 - 1).stamp == (2**53 - 1, 2**32 - 1, "t" * 64)
-    assert RelayEntry.parse(edge, SCOPE, now=2**53 - 1).size == len(edge)
+class Store:
+    """A server of a shared relay that a test may kill and start again on the same port."""
+
+    def __init__(self, kind: str, label: str, url: str, port: int,
+                 kill: Callable[[], None], restart: Callable[[], Any]) -> None:
+        self.kind, self.label, self.url, self.port = kind, label, url, port
+        self.kill, self.restart = kill, restart
 
 
-def test_parse_refuses_a_stamp_from_the_far_future_and_allows_one_a_day_ahead() -> None:
-    day = MAX_AHEAD_MS
-    assert RelayEntry.parse(text(wall=T0 + day), SCOPE, now=T0).stamp[0] == T0 + day
-    with pytest.raises(RelayEntryError, match="ahead of the server's clock"):
-        RelayEntry.parse(text(wall=T0 + day + 1), SCOPE, now=T0)
-    # Without a clock (entries read back from a relay) there is no such check.
-    assert RelayEntry.parse(text(wall=T0 + 2 * day), SCOPE).stamp[0] == T0 + 2 * day
+def _store(kind: str, request: pytest.FixtureRequest, port: int | None = None) -> Store:
+    """A server of its own for one test (started; on ``port`` when given)."""
+    if kind == "redis":
+        start = request.getfixturevalue("redis_servers")
+        redis = start(port=port)
+        return Store(kind, "Redis", redis.url, redis.port, redis.kill,
+                     lambda: start(port=redis.port))
+    postgres = request.getfixturevalue("postgres_servers")(port=port)
+    return Store(kind, "PostgreSQL", postgres.url, postgres.port, postgres.kill, postgres.start)
 
 
-def _with(**fields: Any) -> str:
-    raw: dict[str, Any] = {"f": 1, "ns": SCOPE, "k": "zoom", "v": 1, "s": [T0, 0, "tab1"]}
-    raw.update(fields)
-    return json.dumps({k: v for k, v in raw.items() if v is not _DROP}, ensure_ascii=False)
+def _url_on(kind: str, port: int, password: str | None = None) -> str:
+    auth = f"tabsync:{password}@" if password else ""
+    if kind == "redis":
+        return f"redis://{auth}127.0.0.1:{port}/0"
+    return f"postgresql://{auth or 'tabsync@'}127.0.0.1:{port}/postgres"
 
 
-_DROP = object()
-
-
-@pytest.mark.parametrize(
-    ("bad", "reason"),
-    [
-        (b'{"f":1}', "must be a str, not bytes"),
-        (None, "must be a str, not NoneType"),
-        (_with(v="x" * (96 * 1024)), "over the 98304 cap"),
-        ("{not json", "not JSON"),
-        (_with(v=float("nan")), "not JSON"),
-        ('{"f":1,"ns":"a","v":Infinity}', "not JSON"),
-        ("[1,2]", "JSON object, not an array"),
-        ('"text"', "JSON object, not a string"),
-        (_with(f=2), "unsupported entry format f=2"),
-        (_with(f=True), "unsupported entry format f=True"),
-        (_with(f=_DROP), "unsupported entry format f=None"),
-        (_with(ns="u-other"), "names scope 'u-other', not 'u-3f9c2a61b0d4'"),
-        (_with(ns=_DROP), "names scope None"),
-        (_with(k=""), "bad key ''"),
-        (_with(k=7), "bad key 7"),
-        (_with(k="a\nb"), "bad key"),
-        (_with(k="a\x85b"), "bad key"),  # C1 control
-        (_with(k="é" * 129), "bad key"),  # 258 UTF-8 bytes
-        ('{"f":1,"ns":"' + SCOPE + '","k":"\\ud800","v":1,"s":[1,0,"t"]}', "bad key"),
-        (_with(v=_DROP), "no value 'v'"),
-        (_with(s=_DROP), "bad stamp s=None"),
-        (_with(s=[T0, 0]), "bad stamp s="),
-        (_with(s={"w": T0}), "bad stamp s="),
-        (_with(s=[True, 0, "t"]), "bad stamp wall True"),
-        (_with(s=[1.0, 0, "t"]), "bad stamp wall 1.0"),
-        (_with(s=[-1, 0, "t"]), "bad stamp wall -1"),
-        (_with(s=[2**53, 0, "t"]), "bad stamp wall 9007199254740992"),
-        (_with(s=[T0, 2**32, "t"]), "bad stamp counter 4294967296"),
-        (_with(s=[T0, False, "t"]), "bad stamp counter False"),
-        (_with(s=[T0, 0, ""]), "bad stamp tab id ''"),
-        (_with(s=[T0, 0, "a b"]), "bad stamp tab id 'a b'"),
-        (_with(s=[T0, 0, "t" * 65]), "bad stamp tab id"),
-        (_with(s=[T0, 0, 5]), "bad stamp tab id 5"),
-        (_with(x=-1), "bad expiry x=-1"),
-        (_with(x=True), "bad expiry x=True"),
-        (_with(x=1.5), "bad expiry x=1.5"),
-        (_with(x="1"), "bad expiry x='1'"),
-        (_with(x=2**53), "bad expiry x=9007199254740992"),
-        ('{"f":1,"ns":"' + SCOPE + '","ns":"' + SCOPE + '","k":"a","v":1,"s":[1,0,"t"]}',
-         "repeats field 'ns'"),
-    ],
-)
-def test_parse_refuses_what_is_not_an_entry_of_the_scope(bad: Any, reason: str) -> None:
-    with pytest.raises(RelayEntryError) as info:
-        RelayEntry.parse(bad, SCOPE)
-    assert reason in str(info.value)
-
-
-def test_parse_allows_repeated_fields_inside_the_value() -> None:
-    # Only the envelope's fields must be unique; the value is the engine's to check.
-    raw = '{"f":1,"ns":"' + SCOPE + '","k":"a","v":{"ns":1,"ns":2},"s":[1,0,"t"]}'
-    assert RelayEntry.parse(raw, SCOPE).key == "a"
-
-
-def test_an_entry_of_another_scope_is_refused_before_any_relay_sees_it() -> None:
-    foreign = text(scope="u-other")
-    with pytest.raises(RelayEntryError, match="names scope 'u-other', not 'u-3f9c2a61b0d4'"):
-        RelayEntry.parse(foreign, SCOPE)
-
-
-# -- Redis specifics ------------------------------------------------------------------------
-
-
-def test_redis_keys_expire_with_their_entries_and_persist_without(redis_url: str) -> None:
-    import redis
-
-    relay = RedisRelay(redis_url)
-    client = redis.Redis.from_url(redis_url)
-    keys = (entries_key(SCOPE), stamps_key(SCOPE))
-    try:
-        now = now_ms()
-        x1, x2 = now + 60_000, now + 30_000
-        assert relay.put(SCOPE, entry("a", T0, x=x1)).stored
-        for key in keys:
-            assert 0 < client.pttl(key) <= 60_000
-            assert client.execute_command("PEXPIRETIME", key) == x1
-        # An entry expiring earlier does not shorten the scope's life.
-        assert relay.put(SCOPE, entry("b", T0, x=x2)).stored
-        assert [client.execute_command("PEXPIRETIME", k) for k in keys] == [x1, x1]
-        # An entry without expiry makes the scope persistent...
-        assert relay.put(SCOPE, entry("c", T0)).stored
-        assert [client.pttl(k) for k in keys] == [-1, -1]
-        # ... until it is replaced by one with expiry: then the latest x counts again.
-        x3 = now + 90_000
-        assert relay.put(SCOPE, entry("c", T0 + 1, x=x3)).stored
-        assert [client.execute_command("PEXPIRETIME", k) for k in keys] == [x3, x3]
-        # A later x, even written to an older key, extends it.
-        x4 = now + 120_000
-        assert relay.put(SCOPE, entry("a", T0 + 1, x=x4)).stored
-        assert [client.execute_command("PEXPIRETIME", k) for k in keys] == [x4, x4]
-        # A refused put changes nothing.
-        assert not relay.put(SCOPE, entry("a", T0, x=now + 999_000)).stored
-        assert [client.execute_command("PEXPIRETIME", k) for k in keys] == [x4, x4]
-        # Keys named after the scope only: other scopes have their own.
-        assert sorted(client.keys("*")) == sorted(k.encode() for k in keys)
-    finally:
-        relay.close()
-        client.close()
-
-
-def test_redis_keys_vanish_when_every_entry_has_expired(redis_url: str) -> None:
-    import redis
-
-    relay = RedisRelay(redis_url)
-    client = redis.Redis.from_url(redis_url)
-    try:
-        now = now_ms()
-        assert relay.put(SCOPE, entry("a", now, x=now + 1000)).stored
-        assert client.exists(entries_key(SCOPE)) == 1
-        wait_for(lambda: client.exists(entries_key(SCOPE), stamps_key(SCOPE)) == 0, 10, "expiry")
-        assert relay.snapshot(SCOPE) == {}
-    finally:
-        relay.close()
-        client.close()
-
-
-def test_redis_snapshot_skips_and_counts_invalid_stored_texts(redis_url: str) -> None:
-    import redis
-
-    relay = RedisRelay(redis_url)
-    client = redis.Redis.from_url(redis_url)
-    try:
-        good = entry("good")
-        assert relay.put(SCOPE, good).stored
-        client.hset(
-            entries_key(SCOPE),
-            mapping={
-                "junk": "not json",
-                "moved": text("elsewhere"),  # a valid entry under another key's name
-                "foreign": text("foreign", scope="u-other"),
-                b"\xff": text("x"),  # not UTF-8
-            },
-        )
-        assert relay.snapshot(SCOPE) == {"good": good}
-        assert relay.skipped == 4
-    finally:
-        relay.close()
-        client.close()
-
-
-def test_redis_news_reach_listeners_of_every_process(redis_url: str) -> None:
+@pytest.mark.parametrize("kind", SHARED_RELAYS)
+def test_news_reach_listeners_of_every_process(kind: str, request: pytest.FixtureRequest) -> None:
     # Two relays on one server stand for two server processes.
-    here, there = RedisRelay(redis_url), RedisRelay(redis_url)
+    url = url_of(kind, request)
+    here, there = make_relay(kind, url), make_relay(kind, url)
     try:
         recorder = listening(here)
         assert there.put(SCOPE, entry(), origin="far-session").stored
@@ -510,30 +310,34 @@ def test_redis_news_reach_listeners_of_every_process(redis_url: str) -> None:
         there.close()
 
 
-def test_redis_outage_is_reported_and_recovered(redis_servers: Any) -> None:
-    server: RedisServer = redis_servers()
-    relay = RedisRelay(server.url)
+@pytest.mark.parametrize("kind", SHARED_RELAYS)
+def test_an_outage_is_reported_and_recovered(kind: str, request: pytest.FixtureRequest) -> None:
+    store = _store(kind, request)
+    relay = make_relay(kind, store.url)
     try:
         recorder = listening(relay)
         assert relay.put(SCOPE, entry(value=1)).stored
 
-        server.kill()
-        where = rf"Redis at 127\.0\.0\.1:{server.port} unreachable"
+        store.kill()
+        # The listener notices (a PostgreSQL backend may still answer for a moment after its
+        # postmaster died: only then is the server surely gone for commands too).
+        wait_for(lambda: any(not ok for ok, _ in recorder.snapshot()[1]), 10, "on_health(False)")
+        down = [h for h in recorder.snapshot()[1] if not h[0]]
+        assert down[0][1] and "unreachable" in down[0][1]
+        where = rf"{store.label} at 127\.0\.0\.1:{store.port}\S* unreachable"
         with pytest.raises(RelayUnavailable, match=where):
             relay.put(SCOPE, entry(wall=T0 + 1))
         with pytest.raises(RelayUnavailable, match="unreachable"):
             relay.snapshot(SCOPE)
         assert relay.healthy[0] is False
-        assert str(server.port) in str(relay.healthy[1])
-        wait_for(lambda: any(not ok for ok, _ in recorder.snapshot()[1]), 10, "on_health(False)")
-        down = [h for h in recorder.snapshot()[1] if not h[0]]
-        assert down[0][1] and "unreachable" in down[0][1]
+        assert str(store.port) in str(relay.healthy[1])
 
-        # A new server on the same port (empty: no persistence).
+        # Started again on the same port: Redis empty (no persistence), PostgreSQL with its
+        # data; either way the relay says "resync now".
         seen = len(recorder.snapshot()[1])
-        redis_servers(port=server.port)
+        store.restart()
         wait_for(
-            lambda: (True, None) in recorder.snapshot()[1][seen:], 15, "on_health(True, None)"
+            lambda: (True, None) in recorder.snapshot()[1][seen:], 20, "on_health(True, None)"
         )
         assert relay.healthy == (True, None)
         assert relay.put(SCOPE, entry(wall=T0 + 2, value=2), origin="after").stored
@@ -545,52 +349,28 @@ def test_redis_outage_is_reported_and_recovered(redis_servers: Any) -> None:
         relay.close()
 
 
-def test_a_failed_command_marks_unhealthy_until_one_succeeds(redis_servers: Any) -> None:
+@pytest.mark.parametrize("kind", SHARED_RELAYS)
+def test_a_failed_command_marks_unhealthy_until_one_succeeds(
+    kind: str, request: pytest.FixtureRequest
+) -> None:
     port = free_port()
-    relay = RedisRelay(f"redis://127.0.0.1:{port}/0")
+    relay = make_relay(kind, _url_on(kind, port))
     try:
         assert relay.healthy == (True, None)  # optimistic until something fails
-        with pytest.raises(RelayUnavailable, match=f"127.0.0.1:{port} unreachable"):
+        with pytest.raises(RelayUnavailable, match=f"127.0.0.1:{port}\\S* unreachable"):
             relay.snapshot(SCOPE)
         assert relay.healthy[0] is False and f"127.0.0.1:{port}" in str(relay.healthy[1])
-        redis_servers(port=port)
+        _store(kind, request, port=port)
         assert relay.snapshot(SCOPE) == {}
         assert relay.healthy == (True, None)
     finally:
         relay.close()
 
 
-def test_a_refusing_server_is_reported_and_its_recovery_found_by_the_listener(
-    redis_url: str,
-) -> None:
-    import redis
-
-    relay = RedisRelay(redis_url)
-    admin = redis.Redis.from_url(redis_url)
-    try:
-        recorder = listening(relay)
-        # A full server (maxmemory reached, noeviction) refuses writes but stays reachable.
-        admin.config_set("maxmemory-policy", "noeviction")
-        admin.config_set("maxmemory", 1)
-        full = r"Redis at 127\.0\.0\.1:\d+ failed: .*used memory"
-        with pytest.raises(RelayUnavailable, match=full):
-            relay.put(SCOPE, entry())
-        wait_for(lambda: any(not ok for ok, _ in recorder.snapshot()[1]), 10, "on_health(False)")
-        admin.config_set("maxmemory", 0)
-        # No further call: the listener's probe finds the server writable again.
-        wait_for(lambda: relay.healthy == (True, None), 10, "health back")
-        assert recorder.snapshot()[1][-1] == (True, None)
-        assert relay.put(SCOPE, entry()).stored
-    finally:
-        admin.config_set("maxmemory", 0)
-        relay.close()
-        admin.close()
-
-
-def test_the_password_never_shows_in_reasons() -> None:
-    pytest.importorskip("redis")
+@pytest.mark.parametrize("kind", SHARED_RELAYS)
+def test_the_password_never_shows_in_reasons(kind: str) -> None:
     port = free_port()
-    relay = RedisRelay(f"redis://tabsync:Sup3r%2Fsecret@127.0.0.1:{port}/0")
+    relay = make_relay(kind, _url_on(kind, port, password="Sup3r%2Fsecret"))
     try:
         with pytest.raises(RelayUnavailable) as info:
             relay.put(SCOPE, entry())
@@ -601,11 +381,5 @@ def test_the_password_never_shows_in_reasons() -> None:
     finally:
         relay.close()
     with pytest.raises(ValueError) as bad:
-        RedisRelay("http://user:Sup3rsecret@host/")
+        make_relay(kind, "http://user:Sup3rsecret@host/")
     assert "Sup3r" not in str(bad.value)
-
-
-def test_a_missing_redis_package_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(sys.modules, "redis", None)  # makes `import redis` raise ImportError
-    with pytest.raises(ImportError, match=r'pip install "streamlit-tabsync\[redis\]"'):
-        RedisRelay("redis://127.0.0.1:1/0")
