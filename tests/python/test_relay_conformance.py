@@ -170,6 +170,30 @@ def test_a_scope_holds_at_most_its_cap_of_bytes_and_a_smaller_entry_still_fits(
     assert relay.put(SCOPE, entry("new", T0, value=big[:1000])).stored, "the freed bytes count"
 
 
+def test_concurrent_new_keys_never_take_a_scope_past_its_key_cap(relay: Relay) -> None:
+    room = 4
+    for n in range(MAX_SCOPE_ENTRIES - room):
+        assert relay.put(SCOPE, entry(f"k{n}", T0)).stored
+    # Sixteen writers add a new key each at once: exactly the room left is taken.
+    writers = 16
+    gate = threading.Barrier(writers)
+    outcomes: list[PutOutcome] = []
+
+    def write(n: int) -> None:
+        gate.wait()
+        outcomes.append(relay.put(SCOPE, entry(f"new{n}", T0)))
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(writers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(20)
+    assert len(outcomes) == writers
+    assert sum(o.stored for o in outcomes) == room
+    assert all(o.full for o in outcomes if not o.stored)
+    assert len(relay.snapshot(SCOPE)) == MAX_SCOPE_ENTRIES
+
+
 # -- compare-and-set (conflict="reject") ----------------------------------------------------
 
 
