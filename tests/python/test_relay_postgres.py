@@ -139,6 +139,28 @@ def test_expired_rows_are_swept(postgres_url: str, admin: Any) -> None:
         relay.close()
 
 
+def test_a_failing_sweep_is_no_outage(
+    postgres_url: str, postgres_server: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    relay = PostgresRelay(postgres_url, sweep_every_s=0.2)
+    try:
+        recorder = listening(relay)
+        assert relay.put(SCOPE, entry()).stored
+        with caplog.at_level("DEBUG", logger="streamlit_tabsync"), \
+                postgres_server.connect() as locker:
+            # A lock the sweep waits for until its statement times out (5 s).
+            locker.execute("BEGIN")
+            locker.execute("LOCK TABLE tabsync.entries IN ACCESS EXCLUSIVE MODE")
+            wait_for(lambda: "the sweep of expired entries failed" in caplog.text, 20,
+                     "the sweep to time out")
+            locker.execute("ROLLBACK")
+        assert [ok for ok, _ in recorder.snapshot()[1]] == [True]
+        assert relay.healthy == (True, None)
+        assert relay.put(SCOPE, entry(wall=T0 + 1)).stored
+    finally:
+        relay.close()
+
+
 def test_news_carry_the_scope_and_origin_never_the_value(postgres_url: str, admin: Any) -> None:
     relay = PostgresRelay(postgres_url)
     admin.execute(f"LISTEN {NEWS_CHANNEL}")

@@ -504,9 +504,13 @@ class PostgresRelay(Relay):
             return due
         try:
             deleted = conn.execute(sql.SWEEP).rowcount
-        except (self._pg.errors.UndefinedTable, self._pg.errors.InsufficientPrivilege):
-            # Dropped behind our back, or not ours to delete from: nothing to sweep here.
-            self._schema_ready = False
+        except self._pg.Error as exc:
+            if conn.broken or conn.closed:
+                raise  # the listener's connection is gone: reconnect
+            # Not an outage (a timeout, rights, a schema dropped behind our back): the next
+            # sweep tries again; expired rows are never read meanwhile.
+            self._schema_lost(exc)
+            log.debug("streamlit-tabsync: the sweep of expired entries failed: %s", exc)
             return now + self._sweep_every_s
         if deleted:
             log.debug("streamlit-tabsync: swept %d expired relay entries", deleted)
