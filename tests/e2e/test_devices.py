@@ -240,7 +240,9 @@ def test_values_expire_on_the_relay_with_their_ttl(
     fill_number(laptop, "Zoom", 7)
     screen.expect_value("zoom", "7")
     scope = _scope_of(laptop)
-    assert 0 < shared_relay.expires_in_ms(scope) <= 2000, "the relay's entry expires with it"
+    # Gone already (-2) on a loaded machine: the screen's value came through the relay.
+    left = shared_relay.expires_in_ms(scope)
+    assert left == -2 or 0 < left <= 2000, f"the relay's entry expires with it ({left} ms)"
     deadline = time.monotonic() + 20
     while shared_relay.live_entries(scope):
         assert time.monotonic() < deadline, "the relay's entry should have expired"
