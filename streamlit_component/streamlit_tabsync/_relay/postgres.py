@@ -396,6 +396,8 @@ class PostgresRelay(Relay):
     def _version(self, conn: Any) -> int | None:
         """The schema's version, or ``None`` when the schema or its tables are missing."""
         try:
+            if not conn.execute(sql.META_EXISTS).fetchone()[0]:
+                return None
             row = conn.execute(sql.READ_VERSION).fetchone()
         except (self._pg.errors.UndefinedTable, self._pg.errors.InvalidSchemaName):
             return None

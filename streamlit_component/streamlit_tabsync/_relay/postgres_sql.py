@@ -56,6 +56,10 @@ INSERT INTO {SCHEMA}.meta (name, value) VALUES ('version', '{SCHEMA_VERSION}')
 #: Whether the schema exists (one row: true or false).
 SCHEMA_EXISTS = f"SELECT to_regnamespace('{SCHEMA}') IS NOT NULL"
 
+#: Whether the version table exists (asked first, so a first use logs no error in the
+#: server's log).
+META_EXISTS = f"SELECT to_regclass('{SCHEMA}.meta') IS NOT NULL"
+
 #: The schema's version, or no row (``meta`` missing raises UndefinedTable).
 READ_VERSION = f"SELECT value FROM {SCHEMA}.meta WHERE name = 'version'"
 
