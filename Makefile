@@ -13,7 +13,8 @@ BUILD_DIR  := streamlit_component/streamlit_tabsync/frontend
 DEMO_PORT  ?= 8501
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: help setup setup-rust setup-browser setup-redis setup-node setup-python build demo test \
+.PHONY: help setup setup-rust setup-browser setup-redis setup-postgres setup-node setup-python \
+        build demo test \
         test-fast test-rust test-wasm test-python test-floor test-floor-e2e test-e2e test-wheel lint \
         bench fuzz dist screenshots clean size
 
@@ -29,7 +30,7 @@ help:
 	@echo "make screenshots - two real tabs of the example dashboard -> docs/ (the README's picture)"
 	@echo "make setup  - only install what is missing"
 
-setup: setup-rust setup-browser setup-redis setup-node setup-python
+setup: setup-rust setup-browser setup-redis setup-postgres setup-node setup-python
 
 setup-rust:
 	@scripts/setup-rust.sh
@@ -39,6 +40,9 @@ setup-browser:
 
 setup-redis:
 	@scripts/setup-redis.sh
+
+setup-postgres:
+	@scripts/setup-postgres.sh
 
 setup-node: frontend/node_modules/.package-lock.json
 
@@ -99,7 +103,7 @@ test-wasm: setup-rust setup-browser
 	@echo "==> Rust browser tests (wasm-bindgen-test, headless Chromium)"
 	cargo test --target $(WASM_TARGET)
 
-test-python: setup-python setup-redis
+test-python: setup-python setup-redis setup-postgres
 	@echo "==> Python unit tests"
 	$(PY) -m pytest tests/python -q
 
@@ -107,7 +111,7 @@ test-python: setup-python setup-redis
 FLOOR_STREAMLIT := 1.50.0
 FLOOR_VENV      := .venv-floor
 
-test-floor: $(FLOOR_VENV)/.installed setup-redis
+test-floor: $(FLOOR_VENV)/.installed setup-redis setup-postgres
 	@echo "==> Python unit tests against the Streamlit floor ($(FLOOR_STREAMLIT))"
 	$(FLOOR_VENV)/bin/python -m pytest tests/python -q
 
@@ -115,7 +119,8 @@ $(FLOOR_VENV)/.installed: requirements-dev.txt streamlit_component/pyproject.tom
 	@echo "==> virtual environment $(FLOOR_VENV) with streamlit==$(FLOOR_STREAMLIT)"
 	@test -x $(FLOOR_VENV)/bin/python || python3 -m venv $(FLOOR_VENV)
 	$(FLOOR_VENV)/bin/python -m pip install --quiet "streamlit==$(FLOOR_STREAMLIT)" \
-	  $$(grep -E '^(pytest|pytest-xdist|hypothesis|pydantic|playwright|redis)==' requirements-dev.txt) -e ./streamlit_component
+	  $$(grep -E '^(pytest|pytest-xdist|hypothesis|pydantic|playwright|redis|psycopg|psycopg-binary)==' \
+	  requirements-dev.txt) -e ./streamlit_component
 	@touch $@
 
 # End-to-end tests on the floor, where Streamlit has only the v1 host: the engine, fault,
@@ -125,7 +130,7 @@ FLOOR_E2E := tests/e2e/test_engine.py tests/e2e/test_faults.py tests/e2e/test_in
              tests/e2e/test_app_errors.py tests/e2e/test_invisible_component.py \
              tests/e2e/test_presence.py
 
-test-floor-e2e: $(FLOOR_VENV)/.installed setup-browser setup-redis build
+test-floor-e2e: $(FLOOR_VENV)/.installed setup-browser setup-redis setup-postgres build
 	@echo "==> end-to-end tests, v1 host on the Streamlit floor ($(FLOOR_STREAMLIT))"
 	@scripts/run-e2e.sh v1 $(FLOOR_VENV)/bin/python $(E2E_WORKERS) $(FLOOR_E2E)
 
@@ -149,7 +154,7 @@ E2E_WORKERS ?= 3
 # component iframe), both on the newest Streamlit.
 E2E_HOSTS ?= v2 v1
 
-test-e2e: setup-python setup-browser setup-redis build
+test-e2e: setup-python setup-browser setup-redis setup-postgres build
 	@for host in $(E2E_HOSTS); do \
 	  echo "==> end-to-end tests, $$host host (real Streamlit server, tabs of headless Chromium)"; \
 	  scripts/run-e2e.sh $$host $(PY) $(E2E_WORKERS) tests/e2e || exit 1; \
@@ -165,10 +170,10 @@ $(BENCH_STAMP): bench/requirements.txt $(VENV)/.installed
 	@touch $@
 
 # Each part is a module of the bench package, run from the repository's root.
-bench: setup-python setup-browser setup-redis build $(BENCH_STAMP)
+bench: setup-python setup-browser setup-redis setup-postgres build $(BENCH_STAMP)
 	@echo "==> benchmarks (real Streamlit server, headless Chromium) -> bench/results.json"
 	$(PY) -m bench.run
-	@echo "==> across-devices benchmarks (two Streamlit servers, one redis-server) -> bench/devices.json"
+	@echo "==> across-devices benchmarks (two Streamlit servers, one redis-server, one PostgreSQL) -> bench/devices.json"
 	$(PY) -m bench.devices
 	@echo "==> presence benchmarks (leader hand-over, reruns per change, idle reruns) -> bench/presence.json"
 	$(PY) -m bench.presence

@@ -6,7 +6,8 @@ One sdist and one wheel of the current version; each carries the licence and the
 frontend of both hosts (v1 ``index.html``, v2 ``tabsync-v2-*.js``, exactly one ``.wasm``) and
 nothing that does not belong in a release (tests, caches, ``node_modules``, Rust ``target``,
 build leftovers). The wheel's metadata has what the release promises: Python floor, licence,
-the ``redis`` extra, only classifiers PyPI accepts, and the README as the long description.
+the ``redis`` and ``postgres`` extras, only classifiers PyPI accepts, and the README as the
+long description.
 """
 
 from __future__ import annotations
@@ -84,8 +85,10 @@ def check_metadata(archive: str, text: str) -> None:
     for field, value in expected.items():
         if meta.get(field) != value:
             fail(f"{archive}: metadata {field} is {meta.get(field)!r}, expected {value!r}")
-    if "redis" not in (meta.get_all("Provides-Extra") or []):
-        fail(f"{archive}: no redis extra in the metadata")
+    extras = meta.get_all("Provides-Extra") or []
+    for extra in ("redis", "postgres"):
+        if extra not in extras:
+            fail(f"{archive}: no {extra} extra in the metadata")
     requires = meta.get_all("Requires-Dist") or []
     if not any(r.startswith("streamlit>=") for r in requires):
         fail(f"{archive}: no streamlit requirement: {requires}")

@@ -21,6 +21,7 @@ from ._validate import Validator
 from ._values import MAX_VALUE_BYTES
 from .errors import (
     FrontendNotBuiltError,
+    RelaySetupError,
     TabSyncError,
     UnshareableValueError,
     WidgetAlreadyCreatedError,
@@ -40,6 +41,7 @@ __all__ = [
     "WidgetAlreadyCreatedError",
     "UnshareableValueError",
     "FrontendNotBuiltError",
+    "RelaySetupError",
 ]
 
 __version__ = "0.1.0"

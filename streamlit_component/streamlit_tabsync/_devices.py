@@ -61,17 +61,16 @@ class DevicesRun:
         Raises
         ------
         TabSyncError
-            If the relay cannot be set up (the Redis URL is malformed, ``redis`` missing).
+            If the relay cannot be set up: a URL malformed, its driver missing, both a Redis
+            and a database URL set (:class:`~.errors.RelaySetupError` when the database user
+            may not create the relay's schema).
         """
         try:
             hub = get_hub()
-        except ImportError as exc:
-            raise TabSyncError(
-                'TABSYNC_REDIS_URL is set but the redis package is missing: pip install '
-                '"streamlit-tabsync[redis]"'
-            ) from exc
-        except ValueError as exc:
-            raise TabSyncError(f"the Redis URL cannot be used: {exc}") from exc
+        except ImportError as exc:  # the relay's driver: the message names the pip command
+            raise TabSyncError(f"the relay URL is set but {exc}") from exc
+        except ValueError as exc:  # the message says which URL (never with its password)
+            raise TabSyncError(f"the relay URL cannot be used: {exc}") from exc
         if state.relay is None:
             state.relay = RelayState()
         return cls(hub, namespace, state.relay)
@@ -163,7 +162,13 @@ class DevicesRun:
             put = self.hub.put(
                 self.namespace, entry, base=edit["base"], compare=compare, origin=self.session_id
             )
-            if put is None or put.stored or put.full or put.current is None:
+            if put is None:
+                # Unreachable: the edit stays in the browser, which resends it once the relay
+                # is back; a new generation makes it compare with the relay's entries then,
+                # even if they read the same as before the outage (a durable relay).
+                self.state.gen += 1
+                continue
+            if put.stored or put.full or put.current is None:
                 continue
             channel.withdraw(key)
             if compare:

@@ -5,16 +5,18 @@ deployment addresses may also come from ``[tabsync]`` in Streamlit's secrets
 (``.streamlit/secrets.toml``), the environment winning. Nothing else in the package reads
 ``os.environ`` or ``st.secrets``.
 
-=====================  ====================  ==============================================
-environment            ``[tabsync]`` secret  what it does
-=====================  ====================  ==============================================
-``TABSYNC_REDIS_URL``  ``redis_url``         the Redis relay, for several server processes
-``TABSYNC_SECRET``     ``secret``            the key of the HMAC of user ids
-``TABSYNC_WAKEUP``                           ``poll``: idle sessions poll for news instead
-                                             of being rerun by the server
-``TABSYNC_HOST``                             ``v1`` or ``v2``: force a component host
-``TABSYNC_DEV_URL``                          serve the (v1) component from a dev server
-=====================  ====================  ==============================================
+========================  ====================  ==============================================
+environment               ``[tabsync]`` secret  what it does
+========================  ====================  ==============================================
+``TABSYNC_REDIS_URL``     ``redis_url``         the Redis relay, for several server processes
+``TABSYNC_DATABASE_URL``  ``database_url``      the PostgreSQL relay, for several server
+                                                processes (not with a Redis URL as well)
+``TABSYNC_SECRET``        ``secret``            the key of the HMAC of user ids
+``TABSYNC_WAKEUP``                              ``poll``: idle sessions poll for news instead
+                                                of being rerun by the server
+``TABSYNC_HOST``                                ``v1`` or ``v2``: force a component host
+``TABSYNC_DEV_URL``                             serve the (v1) component from a dev server
+========================  ====================  ==============================================
 """
 
 from __future__ import annotations
@@ -43,6 +45,11 @@ def _setting(env: str, secret: str | None = None) -> str | None:
 def redis_url() -> str | None:
     """``TABSYNC_REDIS_URL``, else ``redis_url`` under ``[tabsync]`` in secrets."""
     return _setting("TABSYNC_REDIS_URL", "redis_url")
+
+
+def database_url() -> str | None:
+    """``TABSYNC_DATABASE_URL``, else ``database_url`` under ``[tabsync]`` in secrets."""
+    return _setting("TABSYNC_DATABASE_URL", "database_url")
 
 
 def user_secret() -> str | None:

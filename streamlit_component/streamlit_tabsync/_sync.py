@@ -89,7 +89,7 @@ class SyncInfo:
         value right after another tab's value was applied.
     across : {"tabs", "devices"}
         How far the keys are shared (see :data:`Across`).
-    relay : {"embedded", "redis"} or None
+    relay : {"embedded", "redis", "postgres"} or None
         The server relay in use with ``across="devices"``; ``None`` within one browser.
     relay_healthy : bool or None
         Whether the relay is reachable (``None`` within one browser). While it is not, the
@@ -176,8 +176,9 @@ def sync(
         ``"tabs"``: the tabs of this browser. ``"devices"``: every tab of every browser
         where the same ``user`` runs ``sync`` with the same ``channel``, through the server:
         a relay embedded in the Streamlit process, or Redis when ``TABSYNC_REDIS_URL`` (or
-        ``redis_url`` under ``[tabsync]`` in secrets) is set, for several server processes.
-        Needs ``user``. See ``docs/across-devices.md``.
+        ``redis_url`` under ``[tabsync]`` in secrets) is set, or PostgreSQL when
+        ``TABSYNC_DATABASE_URL`` (or ``database_url``) is, for several server processes.
+        Needs ``user``. See ``docs/across-devices.md`` and ``docs/relays.md``.
     ttl : float, optional
         Time to live of shared values, in seconds. Values written longer ago are ignored
         when read and removed from storage, so a tab opened later never brings them back.
@@ -235,9 +236,11 @@ def sync(
         If the component's built frontend is missing (a source checkout without
         ``make build``).
     TabSyncError
-        If ``keys``, ``channel``, ``across``, ``ttl``, ``conflict``, ``presence`` or a
-        callback is malformed, ``across="devices"`` has no ``user`` or its relay cannot be
-        set up (Redis URL malformed, ``redis`` not installed), or ``TABSYNC_HOST`` names no
+        If ``keys`` (a key the engine cannot share included), ``channel``, ``across``,
+        ``ttl``, ``conflict``, ``presence`` or a callback is malformed, ``across="devices"``
+        has no ``user`` or its relay cannot be set up (a URL malformed, its driver not
+        installed, both a Redis and a database URL set; :class:`RelaySetupError` when the
+        database user may not create the relay's schema), or ``TABSYNC_HOST`` names no
         host this Streamlit has.
     """
     options = sync_options(

@@ -13,6 +13,7 @@ __all__ = [
     "WidgetAlreadyCreatedError",
     "UnshareableValueError",
     "FrontendNotBuiltError",
+    "RelaySetupError",
 ]
 
 
@@ -55,3 +56,13 @@ class UnshareableValueError(TabSyncError):
 
 class FrontendNotBuiltError(TabSyncError):
     """The component's built frontend is missing from the installed package."""
+
+
+class RelaySetupError(TabSyncError):
+    """The server relay's store cannot be set up or used as configured.
+
+    Raised by :func:`~streamlit_tabsync.sync` with ``across="devices"``, for instance when the
+    PostgreSQL user may not create the relay's schema: the message names the SQL an
+    administrator runs once. Unlike an outage (the relay unreachable, reported in
+    :class:`~streamlit_tabsync.SyncInfo`), this lasts until the deployment is fixed.
+    """

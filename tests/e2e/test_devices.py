@@ -1,5 +1,6 @@
-"""Across devices: the same user's browsers on two Streamlit servers sharing one real Redis,
-and one server with the embedded relay. Each browser context is a device (its own storage).
+"""Across devices: the same user's browsers on two Streamlit servers sharing one real Redis
+or PostgreSQL (the tests on two servers run on each), and one server with the embedded
+relay. Each browser context is a device (its own storage).
 
 The "another user sees nothing" checks wait for a sentinel first: a device of the writing
 user on the same server as the other user gets the value, so the news has been everywhere
@@ -16,8 +17,6 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from streamlit_tabsync._relay.redis_relay import entries_key
-
 from .faults_helpers import poll_until
 from .harness import (
     APPS,
@@ -33,7 +32,7 @@ from .harness import (
     stop_servers,
     wait_settled,
 )
-from .relay_helpers import RedisProcess
+from .relay_helpers import PostgresProcess, RedisProcess
 
 APP = APPS / "devices_app.py"
 
@@ -48,16 +47,21 @@ def log_dir() -> Path:
     return Path(tempfile.mkdtemp(prefix="tabsync-devices-"))
 
 
-@pytest.fixture(scope="module")
-def redis_process(log_dir: Path) -> Iterator[RedisProcess]:
-    process = RedisProcess(log_dir).start()
+#: The relays several server processes share; the tests on two servers run on each.
+SHARED_RELAYS = {"redis": RedisProcess, "postgres": PostgresProcess}
+SharedRelay = RedisProcess | PostgresProcess
+
+
+@pytest.fixture(scope="module", params=list(SHARED_RELAYS))
+def shared_relay(request: pytest.FixtureRequest, log_dir: Path) -> Iterator[SharedRelay]:
+    process = SHARED_RELAYS[request.param](log_dir).start()
     yield process
-    process.kill()
+    process.stop()
 
 
 @pytest.fixture(scope="module")
-def two_servers(redis_process: RedisProcess, log_dir: Path) -> Iterator[list[StreamlitServer]]:
-    env = {"TABSYNC_REDIS_URL": redis_process.url}
+def two_servers(shared_relay: SharedRelay, log_dir: Path) -> Iterator[list[StreamlitServer]]:
+    env = {shared_relay.env: shared_relay.url}
     servers = [start_streamlit(APP, log_dir, extra_env=env) for _ in range(2)]
     yield servers
     stop_servers([server.process for server in servers])
@@ -76,12 +80,13 @@ def device(new_context: Callable[[], Profile], server: StreamlitServer, user: st
     return new_context().open_tabs(f"{server.url}/?user={user}{query}", tabs)
 
 
-def test_a_change_on_one_device_reaches_both_tabs_of_another_through_redis(
-    two_servers: list[StreamlitServer], new_context: Callable[[], Profile]
+def test_a_change_on_one_device_reaches_both_tabs_of_another_through_the_relay(
+    two_servers: list[StreamlitServer], shared_relay: SharedRelay,
+    new_context: Callable[[], Profile],
 ) -> None:
     (laptop,) = device(new_context, two_servers[0], "u-reach")
     screen = device(new_context, two_servers[1], "u-reach", tabs=2)
-    assert "relay=redis healthy=True wakeup=rerun" in laptop.text("relay=")
+    assert f"relay={shared_relay.name} healthy=True wakeup=rerun" in laptop.text("relay=")
     fill_number(laptop, "Zoom", 7)
     for tab in screen:
         tab.expect_value("zoom", "7")
@@ -159,11 +164,12 @@ def test_the_embedded_relay_keeps_one_users_devices_in_step_and_others_apart(
         assert tab.value("zoom") == "4"
 
 
-def test_redis_down_then_back_empty_loses_nothing(
-    log_dir: Path, new_context: Callable[[], Profile]
+@pytest.mark.parametrize("relay_name", list(SHARED_RELAYS))
+def test_the_relay_down_then_back_loses_nothing(
+    relay_name: str, log_dir: Path, new_context: Callable[[], Profile]
 ) -> None:
-    redis = RedisProcess(log_dir).start()
-    env = {"TABSYNC_REDIS_URL": redis.url}
+    store = SHARED_RELAYS[relay_name](log_dir).start()
+    env = {store.env: store.url}
     servers = [start_streamlit(APP, log_dir, extra_env=env) for _ in range(2)]
     try:
         (laptop,) = device(new_context, servers[0], "u-outage")
@@ -171,10 +177,10 @@ def test_redis_down_then_back_empty_loses_nothing(
         fill_number(laptop, "Zoom", 2)
         screen[1].expect_value("zoom", "2")
 
-        redis.kill()
+        store.kill()
         for tab in [laptop, *screen]:
             tab.expect_status("degraded")
-        assert "relay=redis healthy=False" in laptop.text("relay=")
+        assert f"relay={relay_name} healthy=False" in laptop.text("relay=")
         # Each browser's tabs keep syncing among themselves; nothing raises.
         fill_number(screen[0], "Zoom", 6)
         screen[1].expect_value("zoom", "6")
@@ -182,16 +188,18 @@ def test_redis_down_then_back_empty_loses_nothing(
         laptop.expect_value("note", "'offline'")
         assert_no_errors(laptop, *screen)
 
-        redis.start()  # same port, empty: every write it held is gone
+        # Same port: Redis empty (every write it held is gone), PostgreSQL with what it held
+        # before the edits made while it was down.
+        store.start()
         for tab in [laptop, *screen]:
             tab.expect_status("live")
             tab.expect_value("zoom", "6")
             tab.expect_value("note", "'offline'")
-        assert redis.client().hlen(entries_key(_scope_of(laptop))) == 2
+        assert store.live_entries(_scope_of(laptop)) == 2
     finally:
         for server in servers:
             stop_server(server.process)
-        redis.kill()
+        store.stop()
 
 
 def commit_number(tab: Tab, label: str, value: int, tries: int = 5) -> None:
@@ -218,20 +226,20 @@ def _scope_of(tab: Tab) -> str:
 
 def test_values_expire_on_the_relay_with_their_ttl(
     two_servers: list[StreamlitServer],
-    redis_process: RedisProcess,
+    shared_relay: SharedRelay,
     new_context: Callable[[], Profile],
 ) -> None:
     (laptop,) = device(new_context, two_servers[0], "u-ttl", query="&ttl=6")
     (screen,) = device(new_context, two_servers[1], "u-ttl", query="&ttl=6")
     fill_number(laptop, "Zoom", 7)
     screen.expect_value("zoom", "7")
-    key = entries_key(_scope_of(laptop))
-    client = redis_process.client()
-    # 6 s: long enough that the key still lives when a loaded machine shows the value.
-    assert 0 < client.pttl(key) <= 6000, "the Redis key expires with the value"
+    scope = _scope_of(laptop)
+    # 6 s: long enough that the entry still lives when a loaded machine shows the value.
+    left = shared_relay.expires_in_ms(scope)
+    assert 0 < left <= 6000, f"the relay's entry expires with it ({left} ms)"
     deadline = time.monotonic() + 20
-    while client.exists(key):
-        assert time.monotonic() < deadline, "the Redis key should have expired"
+    while shared_relay.live_entries(scope):
+        assert time.monotonic() < deadline, "the relay's entry should have expired"
         time.sleep(0.05)  # poll interval
     (later,) = device(new_context, two_servers[1], "u-ttl", query="&ttl=6")
     later.expect_status("live")
@@ -327,7 +335,7 @@ _WRITE_JUNK_JS = """([scope, count]) => {
 
 def test_a_browser_handing_over_thousands_of_made_up_keys_grows_no_relay_and_reruns_no_one(
     two_servers: list[StreamlitServer],
-    redis_process: RedisProcess,
+    shared_relay: SharedRelay,
     new_context: Callable[[], Profile],
 ) -> None:
     hostile_context = new_context()
@@ -337,8 +345,7 @@ def test_a_browser_handing_over_thousands_of_made_up_keys_grows_no_relay_and_rer
     for tab in members:
         tab.expect_value("zoom", "5")
     scope = _scope_of(hostile)
-    client = redis_process.client()
-    assert client.hlen(entries_key(scope)) == 1
+    assert shared_relay.live_entries(scope) == 1
     wait_settled(members, DEVICES_QUIET_S)
 
     # Valid entries of keys the app never binds, in the user's own namespace: a new tab of
@@ -350,7 +357,7 @@ def test_a_browser_handing_over_thousands_of_made_up_keys_grows_no_relay_and_rer
         lambda: int(again.text("ignored=").removeprefix("ignored=")) >= junk,
         "the server to report the refused entries",
     )
-    assert client.hlen(entries_key(scope)) == 1, "the relay holds only the bound key"
+    assert shared_relay.live_entries(scope) == 1, "the relay holds only the bound key"
     assert_no_reruns(members)
     (later,) = device(new_context, two_servers[1], "u-junk")
     later.expect_value("zoom", "5")

@@ -1,7 +1,10 @@
-"""Shared fixtures: real ``redis-server`` processes for the relay tests, and polling.
+"""Shared fixtures: real ``redis-server`` and PostgreSQL processes for the relay tests, and
+polling.
 
-Servers run on free ports with no persistence; ``scripts/setup-redis.sh`` (``make setup``)
-installs the binary. Tests that need one are skipped, saying so, when it is missing.
+Redis servers run on free ports with no persistence; PostgreSQL servers in temporary data
+directories (``tests/support/postgres_server.py``). ``scripts/setup-redis.sh`` and
+``scripts/setup-postgres.sh`` (``make setup``) install them. Tests that need one are skipped,
+saying so, when it is missing.
 """
 
 from __future__ import annotations
@@ -15,6 +18,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.support.postgres_server import PostgresServer
+from tests.support.postgres_server import installed as postgres_installed
 
 REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
 
@@ -129,3 +135,39 @@ def redis_url(redis_server: RedisServer) -> str:
     with redis_server.client() as client:
         client.flushall()
     return redis_server.url
+
+
+@pytest.fixture(scope="session")
+def postgres_servers(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Callable[..., PostgresServer]]:
+    """A factory of started PostgreSQL servers: ``start(icu=True, port=None)``; all removed at
+    the end."""
+    pytest.importorskip("psycopg", reason="psycopg is not installed (requirements-dev.txt)")
+    if not postgres_installed():
+        pytest.skip("PostgreSQL is not installed (make setup-postgres)")
+    started: list[PostgresServer] = []
+    log_dir = tmp_path_factory.mktemp("postgres-logs")
+
+    def start(icu: bool = True, port: int | None = None) -> PostgresServer:
+        server = PostgresServer(log_dir, icu=icu, port=port)
+        started.append(server)
+        return server.start()
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_server(postgres_servers: Callable[..., PostgresServer]) -> PostgresServer:
+    """The shared server (ICU en-US default collation) of the relay tests."""
+    return postgres_servers()
+
+
+@pytest.fixture
+def postgres_url(postgres_server: PostgresServer) -> str:
+    """The shared server's URL, the relay's schema dropped first (made again on first use)."""
+    with postgres_server.connect() as conn:
+        conn.execute("DROP SCHEMA IF EXISTS tabsync CASCADE")
+    return postgres_server.url

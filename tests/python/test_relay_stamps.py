@@ -1,9 +1,11 @@
-"""Stamp order: Python's :func:`stamp_order` and the Redis scripts' ``stamp_cmp`` against the
-vectors of ``tests/protocol/stamp_order.json`` (which the Rust ``Stamp`` is tested on too).
+"""Stamp order: Python's :func:`stamp_order`, the Redis scripts' ``stamp_cmp`` and the
+PostgreSQL relay's row comparison against the vectors of ``tests/protocol/stamp_order.json``
+(which the Rust ``Stamp`` is tested on too), and every relay's put against them.
 
 The Lua side runs on real servers, one per locale available here: Redis sets ``LC_COLLATE``
 from the environment and its Lua compares strings with ``strcoll``, so only a byte-wise
-compare agrees in every locale.
+compare agrees in every locale. The SQL side likewise runs on a database whose default
+collation is ICU's ``en-US`` (where ``"B" < "a"`` is false) and on one in ``C.UTF-8``.
 """
 
 from __future__ import annotations
@@ -15,8 +17,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from relay_kit import ALL_RELAYS, make_relay, url_of
 
-from streamlit_tabsync._relay import RedisRelay, RelayEntry, stamp_order
+from streamlit_tabsync._relay import RelayEntry, stamp_order
+from streamlit_tabsync._relay.postgres_sql import COMPARE
 from streamlit_tabsync._relay.redis_relay import lua_script
 
 VECTORS = json.loads(
@@ -79,12 +83,43 @@ def test_lua_orders_stamps_like_the_vectors(
     assert lua_compare(vector["b"], vector["a"]) == -vector["order"]
 
 
+@pytest.fixture(scope="module", params=["icu en-US", "C.UTF-8"])
+def sql_compare(
+    request: pytest.FixtureRequest, postgres_servers: Callable[..., Any]
+) -> Iterator[Callable[[Any, Any], int]]:
+    """``compare(a, b)`` through the relay's SQL row order on a server of one collation."""
+    icu = request.param.startswith("icu")
+    server = postgres_servers(icu=icu)
+    conn = server.connect()
+    # The ICU database really orders text otherwise than bytes: a plain text comparison
+    # would fail the vectors there.
+    assert conn.execute("SELECT 'B' < 'a'").fetchone()[0] is (not icu)
+
+    def compare(a: Any, b: Any) -> int:
+        names = ("wall", "counter", "tab")
+        params = {f"a_{n}": v for n, v in zip(names, a, strict=True)}
+        params.update({f"b_{n}": v for n, v in zip(names, b, strict=True)})
+        return int(conn.execute(COMPARE, params).fetchone()[0])
+
+    yield compare
+    conn.close()
+
+
 @pytest.mark.parametrize("vector", VECTORS, ids=IDS)
-def test_put_lua_keeps_the_newer_of_each_vector_pair(
-    vector: dict[str, Any], redis_url: str
+def test_sql_orders_stamps_like_the_vectors(
+    vector: dict[str, Any], sql_compare: Callable[[Any, Any], int]
 ) -> None:
-    # put.lua's own use of stamp_cmp: write a, then b; b replaces a only when a < b.
-    relay = RedisRelay(redis_url)
+    assert sql_compare(vector["a"], vector["b"]) == vector["order"]
+    assert sql_compare(vector["b"], vector["a"]) == -vector["order"]
+
+
+@pytest.mark.parametrize("kind", ALL_RELAYS)
+@pytest.mark.parametrize("vector", VECTORS, ids=IDS)
+def test_put_keeps_the_newer_of_each_vector_pair(
+    vector: dict[str, Any], kind: str, request: pytest.FixtureRequest
+) -> None:
+    # Each relay's own compare-and-write: write a, then b; b replaces a only when a < b.
+    relay = make_relay(kind, None if kind == "embedded" else url_of(kind, request))
     try:
         older, newer = (_entry(vector["a"], "a"), _entry(vector["b"], "b"))
         assert relay.put("vectors", older).stored

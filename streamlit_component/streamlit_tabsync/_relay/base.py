@@ -181,12 +181,47 @@ HealthCallback = Callable[[bool, "str | None"], None]
 class Relay(abc.ABC):
     """A store of the newest entry per scope and key, shared by every server process using it.
 
-    Expiry: an entry with ``x`` expires at ``x``; expired entries are never returned by
-    :meth:`snapshot` and count as absent for :meth:`put`. Storage for a scope lives at least
-    as long as its newest-expiring entry, and forever while it holds an entry without ``x``.
+    The contract below is what every relay keeps; ``tests/python/test_relay_conformance.py``
+    checks it on each one against a real server, and ``docs/relays.md`` tells users.
+
+    Put
+        :meth:`put` stores an entry only when its stamp is strictly greater than the stamp
+        of the key's held entry (walls and counters as numbers, then tab ids byte by byte:
+        :func:`stamp_order`), or when the key holds no unexpired entry. Equal or older is a
+        no-op that returns the held entry. Comparing and writing are one atomic step for
+        every process sharing the store.
+    Snapshot
+        :meth:`snapshot` returns the scope's unexpired entries, their texts exactly as put.
+        Scopes never see each other's entries.
+    Compare-and-set
+        With ``compare=True`` (``conflict="reject"``) a put is also refused unless the
+        writer's ``base`` is at least the held entry's stamp (no base: refused when any
+        unexpired entry is held). Of two writers with the same base, exactly one wins.
+    News
+        After every stored put, and only then, each listener of each process sharing the
+        store hears ``on_news(scope, origin)`` once, the writer's own process included.
+    Expiry
+        An entry with ``x`` expires at ``x`` (ms since the epoch): :meth:`snapshot` never
+        returns it and :meth:`put` counts it as absent. Its storage is reclaimed later (how
+        soon is the relay's business, but never before it expires).
+    Caps
+        A scope holds at most :data:`MAX_SCOPE_ENTRIES` keys and :data:`MAX_SCOPE_BYTES`
+        bytes of entry text: a put that would add a key past the first, or grow the scope
+        past the second, is refused with ``full``. Replacing an entry with one no larger
+        always fits, so a full scope never freezes its keys.
+    Outage and heal
+        While the store cannot be reached, :meth:`put` and :meth:`snapshot` raise
+        :class:`RelayUnavailable` (a reason, never a password), :attr:`healthy` is
+        ``(False, reason)`` and health listeners hear it once. Once it is reachable again
+        they hear ``(True, None)``, which means "resync now": news sent meanwhile are lost,
+        so every session reads the store again and hands over what its browser holds,
+        healing a store that lost entries (a Redis restarted empty).
+
+    Entries are untrusted: a relay checks their envelope (:meth:`RelayEntry.parse`), never
+    their value, and skips stored texts that are not valid entries of the scope.
     """
 
-    #: Short name of the implementation ("embedded", "redis").
+    #: Short name of the implementation ("embedded", "redis", "postgres").
     name: str = ""
 
     @abc.abstractmethod

@@ -3,10 +3,10 @@
 One :class:`RelayHub` per Streamlit server process. Each run of a devices-mode ``sync``
 *joins* its session to its scope (one user's channel), reads the relay's entries, applies
 what is news to it, and *puts* the stamped entries of its edits. When the relay reports news
-for a scope (a put in this process or, through Redis, in another), the hub asks every other
-session of that scope to run its whole script once, so idle tabs on other devices update
-without interaction; when the relay comes back after an outage, every session runs again to
-resync (pub/sub messages sent meanwhile are lost) and to heal the relay from its browser.
+for a scope (a put in this process or, through Redis or PostgreSQL, in another), the hub
+asks every other session of that scope to run its whole script once, so idle tabs on other
+devices update without interaction; when the relay comes back after an outage, every session
+runs again to resync (news sent meanwhile are lost) and to heal the relay from its browser.
 
 Reruns are *owed*, not queued: news for a session that already owes one adds nothing, and
 a session that reads the relay (:meth:`RelayHub.reading`) pays its debt, so a session gets
@@ -47,7 +47,7 @@ _SWEEP_EVERY = 64
 class RelayView:
     """What a run learns of the relay: which one, its health, and the scope's entries."""
 
-    #: ``"embedded"`` or ``"redis"``.
+    #: ``"embedded"``, ``"redis"`` or ``"postgres"``.
     name: str
     healthy: bool
     #: Why the relay is not healthy, when it is not.
@@ -270,25 +270,52 @@ def route_of_url(url: str) -> str:
     return "r" + hashlib.sha256(where.encode()).hexdigest()[:16]
 
 
+def make_relay() -> Relay:
+    """The relay the settings ask for: Redis when a Redis URL is set, PostgreSQL when a
+    database URL is, else the embedded relay.
+
+    Raises
+    ------
+    TabSyncError
+        If both a Redis URL and a database URL are set (one relay per deployment).
+    ImportError
+        If the chosen relay's driver is missing (the message names the ``pip`` command).
+    ValueError
+        If the URL cannot be used (the message never shows its password).
+    """
+    from .. import _settings
+    from ..errors import TabSyncError
+
+    redis_url, database_url = _settings.redis_url(), _settings.database_url()
+    if redis_url and database_url:
+        raise TabSyncError(
+            "both TABSYNC_REDIS_URL (or redis_url under [tabsync] in secrets) and "
+            "TABSYNC_DATABASE_URL (or database_url) are set: the devices relay is Redis or "
+            "PostgreSQL, not both; unset one of them"
+        )
+    if redis_url:
+        from .redis_relay import RedisRelay
+
+        return RedisRelay(redis_url)
+    if database_url:
+        from .postgres import PostgresRelay
+
+        return PostgresRelay(database_url)
+    from .embedded import EmbeddedRelay
+
+    return EmbeddedRelay()
+
+
 def get_hub() -> RelayHub:
-    """The process's hub, made on first use: Redis when a URL is set, else embedded."""
+    """The process's hub, made on first use with :func:`make_relay`'s relay."""
     global _hub
     with _hub_lock:
         if _hub is None:
             from .. import _compat, _settings
 
-            url = _settings.redis_url()
-            relay: Relay
-            route = None
-            if url:
-                from .redis_relay import RedisRelay
-
-                relay = RedisRelay(url)
-                route = route_of_url(url)
-            else:
-                from .embedded import EmbeddedRelay
-
-                relay = EmbeddedRelay()
+            relay = make_relay()
+            url = _settings.redis_url() or _settings.database_url()
+            route = route_of_url(url) if url else None
             rerun = _compat.rerun_session
             if _settings.wakeup_forced_to_poll():
                 # The public fallback only: sessions poll for news (see sync's wakeup).

@@ -16,12 +16,10 @@ otherwise they expire at the greatest ``x`` stored since they were created.
 from __future__ import annotations
 
 import contextlib
-import re
 import threading
 import time
 from importlib import resources
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
 from .._rules import Stamp, is_valid_name
 from .base import (
@@ -39,6 +37,8 @@ from .base import (
     log,
     now_ms,
 )
+from .health import RelayHealth
+from .redact import Redactor, secrets_of
 
 #: The pub/sub channel of news.
 NEWS_CHANNEL = "tabsync:news"
@@ -122,7 +122,7 @@ class RedisRelay(Relay):
     def __init__(self, url: str, *, client_name: str = "streamlit-tabsync") -> None:
         redis = _import_redis()
         self._redis = redis
-        self._secrets = _secrets_of(url)
+        self._redact = Redactor(secrets_of(url))
         # No client-side retries (redis-py's Retry(NoBackoff(), 0), which from_url also gives
         # by default, said explicitly): a failed command must surface as RelayUnavailable
         # at once, and a retried put.lua whose first reply was lost would come back as "refused"
@@ -146,14 +146,8 @@ class RedisRelay(Relay):
         self._put_script = self._client.register_script(lua_script("put"))
 
         self._lock = threading.Lock()
-        # Health is serialised so listeners see changes in order; re-entrant because a
-        # health listener may call put() or snapshot(), which report health too.
-        self._health_lock = threading.RLock()
-        self._command_fault: str | None = None
-        self._listen_fault: str | None = None
-        self._health: tuple[bool, str | None] = (True, None)
+        self._health = RelayHealth()
         self._news_listeners: list[NewsCallback] = []
-        self._health_listeners: list[HealthCallback] = []
         self._thread: threading.Thread | None = None
         self._subscribed = False
         self._stop = threading.Event()
@@ -170,7 +164,7 @@ class RedisRelay(Relay):
             raw = self._client.hgetall(entries_key(scope))
         except self._redis.RedisError as exc:
             raise RelayUnavailable(self._command_failed(exc)) from None
-        self._report(command=None)
+        self._health.report(command=None)
         now = now_ms()
         out: dict[str, RelayEntry] = {}
         for field, value in raw.items():
@@ -218,7 +212,7 @@ class RedisRelay(Relay):
             )
         except self._redis.RedisError as exc:
             raise RelayUnavailable(self._command_failed(exc)) from None
-        self._report(command=None)
+        self._health.report(command=None)
         if stored == 1:
             return PutOutcome(stored=True, current=entry)
         current = self._read(scope, entry.key.encode(), text) if text else None
@@ -234,7 +228,7 @@ class RedisRelay(Relay):
             if self._stop.is_set():
                 raise RuntimeError("the Redis relay is closed")
             self._news_listeners.append(on_news)
-            self._health_listeners.append(on_health)
+            self._health.add_listener(on_health)
             start = self._thread is None
             if start:
                 self._thread = threading.Thread(
@@ -249,7 +243,7 @@ class RedisRelay(Relay):
     @property
     def healthy(self) -> tuple[bool, str | None]:
         """``(True, None)``, or ``(False, reason)`` since the last failure."""
-        return self._health
+        return self._health.state
 
     def close(self) -> None:
         """Stop the listener thread (within about a second) and close the connections."""
@@ -295,11 +289,11 @@ class RedisRelay(Relay):
                         self._subscribed = True
                     # The server answered: both faults are over. Announced even when health
                     # did not change, since news sent while unsubscribed are lost: resync.
-                    self._report(command=None, listen=None, announce=True)
+                    self._health.report(command=None, listen=None, announce=True)
                 message = pubsub.get_message(timeout=_POLL_S)
                 if message is not None and message.get("type") == "message":
                     self._dispatch(message.get("data"))
-                if self._command_fault is not None:
+                if self._health.command_fault is not None:
                     self._probe()
             except Exception as exc:  # noqa: BLE001 - the thread must outlive any failure
                 with self._lock:
@@ -308,7 +302,7 @@ class RedisRelay(Relay):
                 pubsub = None
                 if self._stop.is_set():
                     break
-                self._report(listen=self._reason(exc))
+                self._health.report(listen=self._reason(exc))
                 # Event.wait, not sleep: close() ends the wait at once.
                 self._stop.wait(delay)
                 delay = min(delay * 2, _BACKOFF_MAX)
@@ -321,7 +315,7 @@ class RedisRelay(Relay):
             self._client.ping()
         except self._redis.RedisError:
             return
-        self._report(command=None)
+        self._health.report(command=None)
 
     def _await_subscription(self, pubsub: Any) -> None:
         # Only once the server has confirmed the subscription is every later PUBLISH sure to
@@ -345,54 +339,15 @@ class RedisRelay(Relay):
 
     # -- health -----------------------------------------------------------------------------
 
-    _KEEP: Any = object()
-
     def _command_failed(self, exc: BaseException) -> str:
         reason = self._reason(exc)
-        self._report(command=reason)
+        self._health.report(command=reason)
         return reason
-
-    def _report(self, *, command: Any = _KEEP, listen: Any = _KEEP, announce: bool = False) -> None:
-        """Record a fault (a reason) or its end (None); tell listeners when health flips."""
-        with self._health_lock:
-            if command is not self._KEEP:
-                self._command_fault = command
-            if listen is not self._KEEP:
-                self._listen_fault = listen
-            reason = self._listen_fault or self._command_fault
-            before, self._health = self._health, (reason is None, reason)
-            if self._health[0] == before[0] and not (announce and self._health[0]):
-                return
-            with self._lock:
-                listeners = list(self._health_listeners)
-            for on_health in listeners:
-                call_quietly(on_health, *self._health)
 
     def _reason(self, exc: BaseException) -> str:
         broken = isinstance(exc, (self._redis.ConnectionError, self._redis.TimeoutError, OSError))
         what = "unreachable" if broken else "failed"
         return self._redact(f"Redis at {self._where} {what}: {exc}")
-
-    def _redact(self, text: str) -> str:
-        # Credentials in any URL-like text, then the password itself wherever it shows.
-        text = re.sub(r"(?<=://)[^/@\s]*@", "***@", text)
-        for secret in self._secrets:
-            text = text.replace(secret, "***")
-        return text
-
-
-def _secrets_of(url: str) -> list[str]:
-    """The URL's password, as written and unquoted (and ?password=...), longest first."""
-    found: set[str] = set()
-    try:
-        parts = urlsplit(url)
-        if parts.password:
-            found.update({parts.password, unquote(parts.password)})
-    except ValueError:
-        pass
-    for match in re.finditer(r"[?&]password=([^&#]*)", url):
-        found.update({match.group(1), unquote(match.group(1))})
-    return sorted((s for s in found if s), key=len, reverse=True)
 
 
 def _where(kwargs: dict[str, Any]) -> str:
