@@ -13,8 +13,9 @@ again), so a change in the machine's load weighs on all of them alike.
   ``across="devices"``. Both: from the moment the writer presses Enter to the moment the value
   appears in the other page's DOM (a MutationObserver in that page), timestamps from
   ``performance.timeOrigin + performance.now()`` of each page (comparable across pages).
-* **fan-out**: one write on server A -> 20 idle sessions of the same user (10 contexts per
-  server of that relay): time until the last of them shows the value.
+* **fan-out**: one write on server A -> N idle sessions of the same user (half on each server
+  of that relay), N = 5, 10, 20 and 40 on Redis and 20 on PostgreSQL: time until the last of
+  them shows the value, and the idle sessions' script runs per write (goal: 1).
 
 The runs a change costs (the writer's own run, one run per reader) are counted by
 ``tests/e2e/test_devices_runs.py`` and by ``bench/peer.py``.
@@ -37,16 +38,20 @@ from pathlib import Path
 from playwright.sync_api import BrowserContext, Page, sync_playwright
 
 from tests.support.browser import launch_chromium
+from tests.support.quiet import wait_quiet
 from tests.support.relays import PostgresProcess, RedisRelayProcess
 from tests.support.servers import start_streamlit, stop_server
 
-from .page import load_js
+from .page import load_js, read_line, wait_idle
 
 BENCH = Path(__file__).resolve().parent
 APP = BENCH / "apps" / "devices_bench_app.py"
 SAMPLES = 15
-FANOUT = 20
+#: Idle sessions per write: every size on Redis, the PostgreSQL comparison at 20.
+FANOUT_SIZES = {"redis": [5, 10, 20, 40], "postgres": [20]}
 FANOUT_ROUNDS = 5
+#: Quiet that ends a sample: no page ran for this long (and none runs); see bench/peer.py.
+REST_S = 1.0
 
 
 def now(page: Page) -> float:
@@ -95,18 +100,57 @@ def open_pair(browser, writer_url: str, reader_url: str, same_context: bool) -> 
     return contexts, writer, reader
 
 
-def open_fanout(browser, a: str, b: str) -> tuple:
-    """A writer on ``a`` and FANOUT idle sessions on ``a`` and ``b`` (a context each)."""
-    contexts = [browser.new_context() for _ in range(FANOUT + 1)]
-    writer = open_page(contexts[0], f"{a}/?user=fan")
-    idle = [open_page(c, f"{(a, b)[i % 2]}/?user=fan") for i, c in enumerate(contexts[1:])]
+def open_fanout(browser, a: str, b: str, n: int, user: str) -> tuple:
+    """A writer on ``a`` and ``n`` idle sessions on ``a`` and ``b`` (a context each)."""
+    contexts = [browser.new_context() for _ in range(n + 1)]
+    writer = open_page(contexts[0], f"{a}/?user={user}")
+    idle = [open_page(c, f"{(a, b)[i % 2]}/?user={user}") for i, c in enumerate(contexts[1:])]
     edit(writer, 1)
     for page in idle:
         seen_at(page, 1, 60)
     return contexts, writer, idle
 
 
-def measure(browser, servers: dict[str, list[str]]) -> dict[str, dict[str, float]]:
+def runs(pages: list[Page]) -> list[int]:
+    """The ``runs=`` counter of each page."""
+    return [int(read_line(page, "runs=") or 0) for page in pages]
+
+
+def rested(pages: list[Page]) -> list[int]:
+    """The run counters once no page has run for :data:`REST_S` and none is running."""
+
+    def all_idle() -> None:
+        for page in pages:
+            wait_idle(page)
+
+    return wait_quiet(lambda: runs(pages), REST_S, 60.0, all_idle)
+
+
+def fanout(browser, servers: dict[str, list[str]], sizes: dict[str, list[int]]) -> dict:
+    """One write -> N idle sessions, for each relay and each N: the time until the last one
+    shows it (median over the rounds) and the idle sessions' script runs per write."""
+    out: dict[str, dict[str, dict[str, float]]] = {name: {} for name in servers}
+    for name, urls in servers.items():
+        for n in sizes[name]:
+            contexts, writer, idle = open_fanout(browser, *urls, n, f"fan{n}")
+            times, per_reader = [], []
+            for r in range(FANOUT_ROUNDS):
+                value = 500 + r
+                before = rested([writer, *idle])[1:]
+                t0 = edit(writer, value)
+                times.append(max(seen_at(p, value, 120) for p in idle) - t0)
+                after = rested([writer, *idle])[1:]
+                pairs = zip(after, before, strict=True)
+                per_reader.append(statistics.mean(a - b for a, b in pairs))
+            for context in contexts:
+                context.close()
+            out[name][str(n)] = {
+                "ms_p50": med(times), "reader_runs_per_write_p50": med(per_reader),
+            }
+    return out
+
+
+def measure(browser, servers: dict[str, list[str]], sizes: dict[str, list[int]]) -> dict:
     """Every figure, samples alternating between the baseline and the relays."""
     a = servers["redis"][0]
     pairs = {"cross_tab": open_pair(browser, f"{a}/?across=tabs&user=tabs",
@@ -119,25 +163,17 @@ def measure(browser, servers: dict[str, list[str]]) -> dict[str, dict[str, float
             value = 100 * (k + 1) + n
             t0 = edit(writer, value)
             latencies[name].append(seen_at(reader, value) - t0)
+            rested([writer, reader])
     for contexts, _, _ in pairs.values():
         for context in contexts:
             context.close()
-    groups = {name: open_fanout(browser, *urls) for name, urls in servers.items()}
-    rounds: dict[str, list[float]] = {name: [] for name in groups}
-    for n in range(FANOUT_ROUNDS):
-        for name, (_, writer, idle) in groups.items():
-            value = 500 + n
-            t0 = edit(writer, value)
-            rounds[name].append(max(seen_at(p, value, 60) for p in idle) - t0)
-    for contexts, _, _ in groups.values():
-        for context in contexts:
-            context.close()
+    fans = fanout(browser, servers, sizes)
     tab = statistics.median(latencies["cross_tab"])
     return {
         name: {
             "cross_device_ms_p50": med(latencies[name]),
             "cross_device_over_cross_tab": round(statistics.median(latencies[name]) / tab, 2),
-            "fanout_all_ms_p50": med(rounds[name]),
+            "fanout": fans[name],
         }
         for name in servers
     } | {"cross_tab": {"cross_tab_ms_p50": med(latencies["cross_tab"])}}
@@ -159,7 +195,7 @@ def main() -> None:
             servers[store.name] = [server.url for server in pair]
         with sync_playwright() as pw:
             browser = launch_chromium(pw)
-            figures = measure(browser, servers)
+            figures = measure(browser, servers, FANOUT_SIZES)
             browser.close()
     finally:
         for server in running:
@@ -169,13 +205,17 @@ def main() -> None:
     redis, postgres = figures["redis"], figures["postgres"]
     results = {
         "samples": SAMPLES,
-        "fanout_sessions": FANOUT,
+        "fanout_sessions": FANOUT_SIZES,
         "fanout_rounds": FANOUT_ROUNDS,
         "cross_tab_ms_p50": figures["cross_tab"]["cross_tab_ms_p50"],
         "relays": {"redis": redis, "postgres": postgres},
         "postgres_over_redis": {
-            figure: round(postgres[figure] / redis[figure], 2)
-            for figure in ("cross_device_ms_p50", "fanout_all_ms_p50")
+            "cross_device_ms_p50": round(
+                postgres["cross_device_ms_p50"] / redis["cross_device_ms_p50"], 2
+            ),
+            "fanout_20_ms_p50": round(
+                postgres["fanout"]["20"]["ms_p50"] / redis["fanout"]["20"]["ms_p50"], 2
+            ),
         },
         "load_average_1min": {"start": round(load_start[0], 2),
                               "end": round(os.getloadavg()[0], 2)},
