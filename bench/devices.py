@@ -13,6 +13,8 @@ again), so a change in the machine's load weighs on all of them alike.
   ``across="devices"``. Both: from the moment the writer presses Enter to the moment the value
   appears in the other page's DOM (a MutationObserver in that page), timestamps from
   ``performance.timeOrigin + performance.now()`` of each page (comparable across pages).
+* **writer**: the runs an edit costs its writer (its own only) and that run's time on the
+  server, with ``sync()`` (across devices, Redis) and without (``?bare=1``).
 * **fan-out**: one write on server A -> N idle sessions of the same user (half on each server
   of that relay), N = 5, 10, 20 and 40 on Redis and 20 on PostgreSQL: time until the last of
   them shows the value, and the idle sessions' script runs per write (goal: 1).
@@ -150,6 +152,34 @@ def fanout(browser, servers: dict[str, list[str]], sizes: dict[str, list[int]]) 
     return out
 
 
+def writer_runs(browser, url: str) -> dict[str, float]:
+    """The writer's cost of an edit: how many runs it makes (goal: one, its own) and how long
+    that run takes on the server, against the same page without ``sync()`` (``?bare=1``),
+    sample by sample in turns."""
+    pages = {}
+    for name, query in (("devices", "user=writer"), ("bare", "user=writer&bare=1")):
+        context = browser.new_context()
+        pages[name] = (context, open_page(context, f"{url}/?{query}"))
+    ms: dict[str, list[float]] = {name: [] for name in pages}
+    runs_per_edit: list[int] = []
+    for n in range(SAMPLES):
+        for name, (_, page) in pages.items():
+            (before,) = rested([page])
+            edit(page, 700 + n)
+            seen_at(page, 700 + n)
+            (after,) = rested([page])
+            ms[name].append(float(read_line(page, "run_ms=") or "nan"))
+            if name == "devices":
+                runs_per_edit.append(after - before)
+    for context, _ in pages.values():
+        context.close()
+    return {
+        "writer_runs_per_edit_p50": med(runs_per_edit),
+        "writer_run_ms_p50": med(ms["devices"]),
+        "bare_run_ms_p50": med(ms["bare"]),
+    }
+
+
 def measure(browser, servers: dict[str, list[str]], sizes: dict[str, list[int]]) -> dict:
     """Every figure, samples alternating between the baseline and the relays."""
     a = servers["redis"][0]
@@ -167,6 +197,7 @@ def measure(browser, servers: dict[str, list[str]], sizes: dict[str, list[int]])
     for contexts, _, _ in pairs.values():
         for context in contexts:
             context.close()
+    writer = writer_runs(browser, servers["redis"][0])
     fans = fanout(browser, servers, sizes)
     tab = statistics.median(latencies["cross_tab"])
     return {
@@ -176,7 +207,7 @@ def measure(browser, servers: dict[str, list[str]], sizes: dict[str, list[int]])
             "fanout": fans[name],
         }
         for name in servers
-    } | {"cross_tab": {"cross_tab_ms_p50": med(latencies["cross_tab"])}}
+    } | {"cross_tab": {"cross_tab_ms_p50": med(latencies["cross_tab"])}, "writer": writer}
 
 
 def main() -> None:
@@ -209,6 +240,7 @@ def main() -> None:
         "fanout_rounds": FANOUT_ROUNDS,
         "cross_tab_ms_p50": figures["cross_tab"]["cross_tab_ms_p50"],
         "relays": {"redis": redis, "postgres": postgres},
+        "writer": figures["writer"],
         "postgres_over_redis": {
             "cross_device_ms_p50": round(
                 postgres["cross_device_ms_p50"] / redis["cross_device_ms_p50"], 2

@@ -857,3 +857,28 @@ async fn instances_count_each_other_and_one_leads_until_it_goes() {
     })
     .await;
 }
+
+#[wasm_bindgen_test]
+fn the_browser_id_is_made_once_kept_in_storage_and_a_malformed_one_replaced() {
+    use tabsync::browser::identity::{browser_id, is_browser_id, BROWSER_KEY};
+    let storage = web_sys::window().unwrap().local_storage().unwrap().unwrap();
+    storage.remove_item(BROWSER_KEY).unwrap();
+    let first = browser_id().expect("an id where storage and crypto work");
+    assert!(is_browser_id(&first), "{first}");
+    assert_eq!(
+        storage.get_item(BROWSER_KEY).unwrap().as_deref(),
+        Some(first.as_str())
+    );
+    assert_eq!(
+        browser_id().as_deref(),
+        Some(first.as_str()),
+        "the same id next time"
+    );
+    storage.set_item(BROWSER_KEY, "not-an-id").unwrap();
+    let second = browser_id().expect("a new id");
+    assert!(is_browser_id(&second) && second != first);
+    assert!(
+        !is_browser_id("0123456789ABCDEF0123456789ABCDEF"),
+        "lowercase only"
+    );
+}

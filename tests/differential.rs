@@ -501,6 +501,8 @@ fn delivery() -> impl Strategy<Value = Delivery> {
                         .map(|(e, base, cas, id)| OutboxItem { e, base, cas, id })
                         .collect(),
                     quiet,
+                    browser: (quiet && peers.is_none_or(|p| p % 2 != 1))
+                        .then(|| "0123456789abcdef0123456789abcdef".to_owned()),
                 }
             },
         )

@@ -242,7 +242,7 @@ fn failed_writes_degrade_the_status_and_are_retried_until_they_succeed() {
     let Effect::Write { key, text } = writes[0].clone() else {
         panic!("a write")
     };
-    e.write_failed(&key, "QuotaExceededError: full");
+    e.write_failed(&key, &text, "QuotaExceededError: full");
     let d = e.take_delivery().expect("the failure is news");
     assert_eq!(
         (d.status, d.error.as_deref()),
@@ -253,7 +253,7 @@ fn failed_writes_degrade_the_status_and_are_retried_until_they_succeed() {
         json!(4),
         "the writer keeps its value"
     );
-    e.write_failed(&key, "QuotaExceededError: full");
+    e.write_failed(&key, &text, "QuotaExceededError: full");
     assert!(
         e.take_delivery().is_none(),
         "a retry failing the same way is no news"
@@ -270,6 +270,43 @@ fn failed_writes_degrade_the_status_and_are_retried_until_they_succeed() {
     assert_eq!(
         e.take_delivery().expect("recovery is news").status,
         Status::Live
+    );
+}
+
+#[test]
+fn a_failed_write_is_tried_again_with_the_same_text_route_and_all() {
+    let mut e = Engine::new("i");
+    let mut a = args("tab1", &[]);
+    let entry = common::entry_with(
+        "gis",
+        "zoom",
+        &json!(3),
+        Stamp::new(EDIT_WALL, 1, "tab1"),
+        None,
+        Some("pRoute"),
+    );
+    a.edits.insert(
+        "zoom".into(),
+        Edit {
+            id: "tab1.1".into(),
+            e: entry.clone(),
+            base: None,
+        },
+    );
+    e.configure(&a).unwrap();
+    let writes = e.apply_edits(&a, 100, |_| None);
+    let [Effect::Write { key, text }] = &writes[..] else {
+        panic!("one write: {writes:?}")
+    };
+    assert_eq!(text, &entry);
+    e.write_failed(key, text, "QuotaExceededError: full");
+    let retried = e.retry_unsaved(200);
+    assert_eq!(
+        retried,
+        vec![Effect::Write {
+            key: key.clone(),
+            text: entry
+        }]
     );
 }
 

@@ -287,6 +287,28 @@ fn an_entry_that_came_by_this_sessions_route_waits_for_the_server() {
 }
 
 #[test]
+fn an_entry_the_server_brought_before_its_storage_event_is_no_news() {
+    let mut a = args("tab2", &[], None);
+    a.route = Some("rRoute1".into());
+    let mut e = started(&a);
+    // The server's run applied it and said so in the render args first.
+    a.have
+        .insert("zoom".into(), Stamp::new(NOW + 1, 0, "tab1").to_string());
+    e.configure(&a).unwrap();
+    let routed = common::entry_with(
+        "u-gis",
+        "zoom",
+        &json!(1),
+        Stamp::new(NOW + 1, 0, "tab1"),
+        None,
+        Some("rRoute1"),
+    );
+    e.on_storage(Some(&storage_key("u-gis", "zoom")), Some(&routed), NOW);
+    assert!(!e.awaits_server(), "nothing to wait for");
+    assert!(e.take_delivery().is_none(), "no second run");
+}
+
+#[test]
 fn an_entry_of_another_route_or_none_is_news_at_once() {
     let mut a = args("tab2", &[], None);
     a.route = Some("rRoute1".into());

@@ -67,6 +67,8 @@ pub struct Bridge {
     devices: Devices,
     /// Presence in the namespace, while the render args ask for it and the browser can.
     presence: Option<PresenceRun>,
+    /// This browser's random id, told in every delivery (see [`crate::browser::identity`]).
+    browser: Option<String>,
     this: Weak<RefCell<Bridge>>,
 }
 
@@ -106,6 +108,7 @@ impl Bridge {
                 server_wait: None,
                 devices: Devices::default(),
                 presence: None,
+                browser: crate::browser::identity::browser_id(),
                 this: this.clone(),
             })
         });
@@ -288,7 +291,7 @@ impl Bridge {
             match effect {
                 Effect::Write { key, text } => match transport.write(&key, &text) {
                     Ok(()) => self.engine.write_succeeded(&key),
-                    Err(err) => self.engine.write_failed(&key, &err.message()),
+                    Err(err) => self.engine.write_failed(&key, &text, &err.message()),
                 },
                 Effect::Remove { key } => transport.remove(&key),
             }
@@ -428,9 +431,14 @@ impl Bridge {
     }
 
     fn deliver(&mut self) {
-        let Some(delivery) = self.engine.take_delivery() else {
+        let Some(mut delivery) = self.engine.take_delivery() else {
             return;
         };
+        // The stored id may have changed (two tabs made one at once): the stored one wins.
+        if let Some(stored) = crate::browser::identity::stored_id() {
+            self.browser = Some(stored);
+        }
+        delivery.browser.clone_from(&self.browser);
         // Built by the browser's JSON.parse from the core's text: every key becomes an own
         // property (no setter runs), and the parser costs no wasm bytes.
         if let Ok(value) = js_sys::JSON::parse(&delivery.to_json()) {

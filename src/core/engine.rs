@@ -110,7 +110,9 @@ pub struct Engine {
     acks: KeyMap<String>,
     in_flight: KeySet,
     /// Storage keys whose write failed, to try again.
-    unsaved: KeySet,
+    /// Storage keys whose write failed, with the text that failed (tried again as it was,
+    /// unless a newer value is held by then).
+    unsaved: KeyMap<String>,
     conflicts: VecDeque<Conflict>,
     health: Health,
     /// Why the latest render args were refused, until args are accepted again.
@@ -125,6 +127,9 @@ pub struct Engine {
     /// Bound keys whose newer entry came by this session's server route, with its stamp:
     /// the Python side gets it from the server, so it makes no delivery unless late.
     awaiting: KeyMap<Stamp>,
+    /// What the Python side holds (`have` of the latest render args): an entry it holds
+    /// already is no news, whichever came first, the server's run or the storage event.
+    have: KeyMap<Stamp>,
 }
 
 impl Engine {
@@ -136,7 +141,7 @@ impl Engine {
             held: Holdings::default(),
             acks: KeyMap::new(),
             in_flight: KeySet::new(),
-            unsaved: KeySet::new(),
+            unsaved: KeyMap::new(),
             conflicts: VecDeque::new(),
             health: Health::default(),
             args_error: None,
@@ -146,6 +151,7 @@ impl Engine {
             presence: (None, None),
             relay: RelaySync::default(),
             awaiting: KeyMap::new(),
+            have: KeyMap::new(),
         }
     }
 
@@ -201,6 +207,7 @@ impl Engine {
             self.unsaved.clear();
             self.relay = RelaySync::default();
             self.awaiting.clear();
+            self.have.clear();
             self.news = true;
         } else if self.config.as_ref().map(|c| &c.keys) != Some(&keys)
             || self.config.as_ref().map(|c| c.resend) != Some(args.resend)
@@ -225,20 +232,29 @@ impl Engine {
         Ok(fresh)
     }
 
-    /// Forgets the awaited entries the Streamlit side now holds (or holds newer).
+    /// Takes what the Streamlit side holds (the render args' `have`), and forgets the
+    /// awaited entries it holds now (or holds newer).
     fn settle_awaited(&mut self, have: &KeyMap<String>) {
+        self.have.clear();
+        for (key, stamp) in have.iter() {
+            if let Ok(stamp) = stamp.parse::<Stamp>() {
+                self.have.insert(key.clone(), stamp);
+            }
+        }
         let settled: Vec<String> = self
             .awaiting
             .iter()
-            .filter(|(key, awaited)| {
-                let held: Option<Stamp> = have.get(*key).and_then(|s| s.parse().ok());
-                held.is_some_and(|h| h >= **awaited)
-            })
+            .filter(|(key, awaited)| self.python_has(key, awaited))
             .map(|(key, _)| key.clone())
             .collect();
         for key in settled {
             self.awaiting.remove(&key);
         }
+    }
+
+    /// Whether the Streamlit side holds `stamp` (or newer) for `key`.
+    fn python_has(&self, key: &str, stamp: &Stamp) -> bool {
+        self.have.get(key).is_some_and(|held| held >= stamp)
     }
 
     /// True while some entry that came by this session's server route is not known to have
@@ -294,9 +310,28 @@ impl Engine {
     /// was freed).
     pub fn retry_unsaved(&self, now_ms: u64) -> Vec<Effect> {
         self.unsaved
-            .keys()
-            .filter_map(|k| self.reseed(k, now_ms))
+            .iter()
+            .filter_map(|(key, text)| self.retry(key, text, now_ms))
             .collect()
+    }
+
+    /// The write that tries `text` under `storage_key` again: the same text while it holds
+    /// the value held (an edit's entry keeps its route), else the held entry.
+    fn retry(&self, storage_key: &str, text: &str, now_ms: u64) -> Option<Effect> {
+        let failed = Envelope::decode(text).ok()?;
+        let same = self
+            .held
+            .replica()
+            .get(&failed.key)
+            .is_some_and(|held| held.stamp == failed.stamp);
+        let live = failed.expires.is_none_or(|x| x > now_ms);
+        if same && live {
+            return Some(Effect::Write {
+                key: storage_key.to_owned(),
+                text: text.to_owned(),
+            });
+        }
+        self.reseed(storage_key, now_ms)
     }
 
     /// True while some held value could not be written to storage.
@@ -358,7 +393,9 @@ impl Engine {
         let (key, stamp) = (envelope.key.clone(), envelope.stamp.clone());
         let accepted = self.held.accept(envelope, config.ttl_ms, now_ms)?;
         if accepted == Accepted::Merged(Merge::Newer) && bound {
-            if routed {
+            if routed && self.python_has(&key, &stamp) {
+                // The server's run brought it before the storage event did.
+            } else if routed {
                 self.awaiting.insert(key, stamp);
             } else {
                 self.news = true;
@@ -513,8 +550,8 @@ impl Engine {
 
     /// Records that the write under `storage_key` failed: the tab keeps its value, the status
     /// becomes degraded, and [`Engine::retry_unsaved`] will try again.
-    pub fn write_failed(&mut self, storage_key: &str, reason: &str) {
-        self.unsaved.insert(storage_key.to_owned(), ());
+    pub fn write_failed(&mut self, storage_key: &str, text: &str, reason: &str) {
+        self.unsaved.insert(storage_key.to_owned(), text.to_owned());
         // Only a change of status or reason is news: retries that keep failing the same way
         // must not rerun the tab's script each time.
         self.news |= self.health.write_failed(reason);
@@ -645,6 +682,7 @@ impl Engine {
             leader: self.presence.1,
             outbox: self.relay.hand_over(self.deliveries),
             quiet,
+            browser: None,
         })
     }
 }
@@ -666,6 +704,7 @@ fn refused_args_delivery(id: String, reason: String, ignored: u64) -> Delivery {
         leader: None,
         outbox: Vec::new(),
         quiet: false,
+        browser: None,
     }
 }
 

@@ -251,6 +251,11 @@ pub struct Delivery {
     /// entries to the relay without running the whole app script.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub quiet: bool,
+    /// This browser's random id (32 hex digits, kept in its storage): the tabs of one
+    /// browser on one server process are a group the server carries edits within. Set by
+    /// the bridge; absent without storage.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub browser: Option<String>,
 }
 
 /// The render-args fields [`RenderArgs::from_json`] reads, in the order of the struct's
@@ -543,6 +548,9 @@ impl Delivery {
         }
         if self.quiet {
             write::boolean(d.key("quiet"), true);
+        }
+        if let Some(browser) = &self.browser {
+            write::string(d.key("browser"), browser);
         }
         d.end();
         out

@@ -1,15 +1,22 @@
-"""``sync(across="devices")``: one run's dealings with the relay, and the polling fallback.
+"""The server path of a ``sync`` call: one run's dealings with a relay hub.
 
-News from another device reaches an idle session as exactly one run of its whole script:
-the relay's hub asks for it (with no widget states, so the run starts from what the last run
-drew), and ``sync`` applies what the relay holds that is news to the tab (checked as a
-delivery's values are) before the widgets are drawn. The render args then carry the relay's
-entries to the browser, whose engine writes them to storage, so the browser's other tabs
-follow without another trip to the server.
+``across="devices"`` (:class:`DevicesRun`): news from another device reaches an idle session
+as exactly one run of its whole script: the relay's hub asks for it (with no widget states,
+so the run starts from what the last run drew), and ``sync`` applies what the relay holds
+that is news to the tab (checked as a delivery's values are) before the widgets are drawn.
+The render args then carry the relay's entries to the browser, whose engine writes them to
+storage, so the browser's other tabs follow without another trip to the server.
+
+``across="tabs"`` (:class:`TabsRun`): the tabs of one browser that are sessions of this
+server process are a group (the browser's random id, kept in its storage, and the
+namespace); an edit reaches the group's other sessions the same way, from the run that made
+it, while storage carries it as ever (to tabs on other processes, to tabs opened later).
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 from collections.abc import Collection, Sequence
 from typing import Any
@@ -19,9 +26,10 @@ import streamlit as st
 from . import _compat, _settings
 from ._component import HostName, mount
 from ._conflicts import conflict_of, value_of_entry
+from ._options import SyncOptions
 from ._protocol import Delivery, decode_value
 from ._relay.base import RelayEntry, RelayEntryError
-from ._relay.hub import RelayHub, RelayView, get_hub
+from ._relay.hub import RelayHub, RelayView, get_hub, get_tabs_hub
 from ._relay.state import RelayState
 from ._state import Applied, ChannelState, Outcome
 from ._values import untag
@@ -46,9 +54,14 @@ def rerun_works() -> bool:
 class DevicesRun:
     """One devices-mode ``sync`` run's dealings with the process's relay hub."""
 
-    def __init__(self, hub: RelayHub, namespace: str, state: RelayState) -> None:
+    def __init__(
+        self, hub: RelayHub, namespace: str, state: RelayState, scope: str | None = None
+    ) -> None:
         self.hub = hub
+        #: The namespace of the entries (their ``ns``).
         self.namespace = namespace
+        #: The hub's scope the session follows: the namespace itself across devices.
+        self.scope = scope or namespace
         self.state = state
         self.session_id = _compat.session_id() or ""
         self.wakeup = "rerun" if rerun_works() else "poll"
@@ -81,7 +94,7 @@ class DevicesRun:
         values are what the last run drew), which Streamlit's widget state confirms."""
         if not self.session_id:
             return False
-        self.hub.join(self.namespace, self.session_id, _compat.run_location())
+        self.hub.join(self.scope, self.session_id, _compat.run_location())
         owed = self.hub.reading(self.session_id)
         return owed and _compat.fresh_widget_states(bound) is False
 
@@ -95,7 +108,7 @@ class DevicesRun:
         """The relay's health and entries, read once per run, after the hand-over (so the
         entries include the value that made the relay refuse an edit handed over now)."""
         if self._view is None:
-            self._view = self.hub.view(self.namespace)
+            self._view = self.hub.view(self.scope)
         return self._view
 
     def hand_over(
@@ -160,7 +173,7 @@ class DevicesRun:
                 _LOG.warning("tabsync: an edit's entry was not valid: %s", exc)
                 continue
             put = self.hub.put(
-                self.namespace, entry, base=edit["base"], compare=compare, origin=self.session_id
+                self.scope, entry, base=edit["base"], compare=compare, origin=self.session_id
             )
             if put is None:
                 # Unreachable: the edit stays in the browser, which resends it once the relay
@@ -189,6 +202,41 @@ class DevicesRun:
         mount(host, args, key)
         if not rerun_works():
             _relay_poll(self.namespace, state_key)
+
+
+class TabsRun(DevicesRun):
+    """A tabs-mode ``sync`` run's fast path through this server process (see the module
+    docs): the browser's other tabs that are sessions here get its edits from the run that
+    made them, as devices do; storage carries them too, which the engine of a tab reached
+    by this process's route does not deliver twice (the entry's ``r``)."""
+
+    @classmethod
+    def open_for(cls, options: SyncOptions, state: ChannelState) -> TabsRun | None:
+        """This run's fast path, or ``None`` where there is none: the browser has not told
+        its id yet (its first run), the server cannot rerun other sessions, or edits are
+        compare-and-set (``conflict="reject"``: the check is the browser's, under a lock)."""
+        if state.browser is None or options.conflict != "lww" or not rerun_works():
+            return None
+        if state.relay is None:
+            state.relay = RelayState()
+        scope = tab_group_scope(state.browser, options.namespace)
+        return cls(get_tabs_hub(), options.namespace, state.relay, scope)
+
+    def mount(self, host: HostName, args: dict[str, Any], key: str, state_key: str) -> None:
+        """Mounts the component: storage already holds what the group's store holds."""
+        mount(host, args, key)
+
+
+def tab_group_scope(browser: str, namespace: str) -> str:
+    """The hub scope of a browser's tabs in ``namespace``: a digest (keyed with
+    ``TABSYNC_SECRET`` when set), so the browser's id is never kept in the clear."""
+    message = f"{browser}\0{namespace}".encode()
+    secret = _settings.user_secret()
+    if secret:
+        digest = hmac.new(secret.encode("utf-8"), message, hashlib.sha256).hexdigest()
+    else:
+        digest = hashlib.sha256(message).hexdigest()
+    return "b-" + digest[:32]
 
 
 @st.fragment(run_every=POLL_EVERY_S)

@@ -124,6 +124,10 @@ class Delivery:
     #: Whether this instance holds the namespace's leadership (a Web Lock); ``None`` when
     #: unknown (presence off, not known yet, or no Web Locks).
     leader: bool | None = None
+    #: The browser's random id (32 hex digits, kept in its storage): the tabs of one
+    #: browser on one server process form a group the server carries edits within.
+    #: ``None`` without storage (or from a module that does not say).
+    browser: str | None = None
 
     @classmethod
     def parse(cls, raw: Any) -> Delivery | None:
@@ -162,7 +166,15 @@ class Delivery:
             quiet=raw.get("quiet") is True,
             peers=peers if _is_count(peers) else None,
             leader=leader if isinstance(leader, bool) else None,
+            browser=_browser_id(raw.get("browser")),
         )
+
+
+def _browser_id(value: Any) -> str | None:
+    """A browser id (32 lowercase hex digits), or ``None`` for anything else."""
+    if isinstance(value, str) and len(value) == 32 and all(c in "0123456789abcdef" for c in value):
+        return value
+    return None
 
 
 def _is_count(value: Any) -> bool:

@@ -161,6 +161,8 @@ class ChannelState:
     relay: RelayState | None = None
     #: Stamps this tab's edits (made on first use, with :attr:`tab_id`).
     clock: HybridClock | None = None
+    #: The browser's random id, from its deliveries (``None`` until one says it).
+    browser: str | None = None
     _edit_counter: int = 0
 
     # -- views -----------------------------------------------------------------------------
@@ -186,6 +188,13 @@ class ChannelState:
     def settling(self) -> bool:
         """Whether some key is settling (its widget's reported changes matter this run)."""
         return any(t.rule.settling for t in self.tracks.values())
+
+    def note_browser(self, delivery: Delivery | None) -> None:
+        """Keeps the browser id a delivery of this state's namespace tells."""
+        if delivery is not None and delivery.browser is not None and (
+            delivery.ns is None or not self.namespace or delivery.ns == self.namespace
+        ):
+            self.browser = delivery.browser
 
     def is_old_state(self, key: str, text: str) -> bool:
         """Whether ``text`` is a value ``key`` held recently in this tab (see

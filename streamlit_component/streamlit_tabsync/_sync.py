@@ -11,7 +11,7 @@ import streamlit as st
 
 from . import _compat
 from ._component import HostName, chosen_host, delivery_in, draw_helpers, mount
-from ._devices import DevicesRun
+from ._devices import DevicesRun, TabsRun
 from ._options import SyncOptions, sync_options
 from ._protocol import Delivery
 from ._state import Applied, ChannelState, Conflict, Outcome
@@ -266,10 +266,16 @@ def sync(
     run = _Run.begin(state, bound, {k: session[k] for k in bound if k in session})
     host = chosen_host()
     raw = delivery_in(host, session.get(options.component_key))
-    devices = DevicesRun.open(options.namespace, state) if options.devices else None
-    server_run = devices is not None and devices.begin(bound)
     parsed = Delivery.parse(raw)
-    if devices is not None and parsed is not None:
+    state.note_browser(parsed)
+    # The server path: the relay across devices; within one browser, its tabs on this process.
+    devices = (
+        DevicesRun.open(options.namespace, state)
+        if options.devices
+        else TabsRun.open_for(options, state)
+    )
+    server_run = devices is not None and devices.begin(bound)
+    if options.devices and devices is not None and parsed is not None:
         taken = devices.hand_over(state, parsed, bound, ttl_ms=options.ttl_ms)
         _assign(session, run.current, taken)
         run.restored += taken
@@ -297,7 +303,7 @@ def sync(
         for found in outcome.conflicts:
             options.on_conflict(found.key, found.mine, found.theirs)
     _mount(host, options, state, devices, state_key)
-    info = _info(options, state, devices, outcome, run.restored)
+    info = _info(options, state, devices if options.devices else None, outcome, run.restored)
     if options.on_change is not None and info.applied:
         options.on_change(info)
     return info

@@ -80,6 +80,11 @@ class EmbeddedRelay(Relay):
             call_quietly(on_news, scope, origin)
         return PutOutcome(stored=True, current=entry)
 
+    def drop(self, scope: str) -> None:
+        """Forgets every entry of ``scope`` (a scope nobody follows any more)."""
+        with self._lock:
+            self._scopes.pop(scope, None)
+
     def listen(self, on_news: NewsCallback, on_health: HealthCallback) -> None:
         """Register listeners; ``on_health(True, None)`` is called at once (always healthy)."""
         with self._lock:

@@ -77,6 +77,9 @@ class RelayHub:
         every process sharing the relay, so a browser tab on any of them knows an entry
         marked with it reaches its session through the server. Random by default (one
         process).
+    on_empty
+        Called with a scope whose last session the hub forgot (the tab groups' hub drops the
+        scope's entries then).
     """
 
     def __init__(
@@ -85,8 +88,10 @@ class RelayHub:
         rerun: Callable[[str, Callable[[], bool], tuple[str, str] | None], bool],
         alive: Callable[[str], bool],
         route: str | None = None,
+        on_empty: Callable[[str], None] | None = None,
     ) -> None:
         self.relay = relay
+        self._on_empty = on_empty
         self.route = route or "p" + secrets.token_hex(8)
         self._rerun = rerun
         self._alive = alive
@@ -147,6 +152,8 @@ class RelayHub:
             if not ids:
                 del self._sessions[scope]
                 self._versions.pop(scope, None)
+                if self._on_empty is not None:
+                    self._on_empty(scope)
         if not any(session_id in ids for ids in self._sessions.values()):
             self._owed.discard(session_id)
             self._locations.pop(session_id, None)
@@ -333,3 +340,26 @@ def get_hub() -> RelayHub:
                 route=route,
             )
         return _hub
+
+
+_tabs_hub: RelayHub | None = None
+
+
+def get_tabs_hub() -> RelayHub:
+    """The process's hub of tab groups (``across="tabs"`` sessions of one browser here), made
+    on first use: an embedded relay of its own, whose scopes are dropped as soon as their
+    last session is gone (storage keeps the values; this only carries news)."""
+    global _tabs_hub
+    with _hub_lock:
+        if _tabs_hub is None:
+            from .. import _compat
+            from .embedded import EmbeddedRelay
+
+            relay = EmbeddedRelay()
+            _tabs_hub = RelayHub(
+                relay,
+                rerun=_compat.rerun_session,
+                alive=lambda sid: _compat._app_session(sid) is not None,
+                on_empty=relay.drop,
+            )
+        return _tabs_hub
