@@ -180,9 +180,11 @@ def test_ignored_entries_are_counted_in_sync_info(
     assert text_line(a, "ignored=") == "0"
     forger = origin_page(profile, engine_app.url)
     set_raw(forger, storage_key("note", "ignored-count"), "'{not json'")
-    # The count travels with the next delivery: a real edit makes one.
     a.fill_text("Note", "after garbage")
     b.expect_value("note", "'after garbage'")
+    # The count travels with B's next delivery (garbage alone makes none, and the edit came
+    # from A's run through the server): a tab that joins makes one (a new peer count).
+    profile.open_tabs(url, 1)
     poll_until(lambda: text_line(b, "ignored=") == "1", "the garbage counted in B")
     assert b.value("note") == "'after garbage'"
     assert_no_errors(a, b)
