@@ -58,8 +58,8 @@ event                             verdict                                       
                                                                                  stale' = the
                                                                                  text drawn
                                                                                  before
-:class:`Reported`, same value     IN_STEP                                        settling:
-                                                                                 leave if
+:class:`Reported`, same value     IN_STEP (REDRAW when SUPERSEDED and not        settling:
+                                  confirmed: a run the server asked for)         leave if
                                                                                  changed; stale
                                                                                  dropped if
                                                                                  confirmed
@@ -74,6 +74,14 @@ event                             verdict                                       
                                   else PUT_BACK if changed, else IN_STEP (and
                                   always in KEPT_LOCAL)
 ================================  =============================================  ==========
+
+Why REDRAW: the browser draws the runs that reach it in bursts (Streamlit's frontend buffers
+element updates), and a widget takes a value set through the Session State API only from the
+element of the run that set it. When the server asks for runs back to back (news from the
+relay), the run after the one that applied a value can replace that element before the
+browser draws it: the widget keeps its old value, which the server believes gone. So each run
+the server asks for assigns a superseded key's shared value again until the browser confirms
+it draws it.
 
 A settling phase whose widget the browser reports changed (:attr:`Reported.changed`)
 leaves first, then the row for its new phase applies (a change to the local text keeps
@@ -120,6 +128,9 @@ class Verdict(enum.Enum):
     #: A run of the component's fragment alone carried a user's edit: keep it and run the
     #: whole app, which publishes it.
     KEEP_EDIT = "keep edit"
+    #: Assign the shared value again (the value the key holds): the browser may not have
+    #: drawn the run that applied it (see the module docs).
+    REDRAW = "redraw"
 
 
 @dataclass(frozen=True)
@@ -267,6 +278,8 @@ def _reported(state: RuleState, event: Reported) -> tuple[RuleState, Verdict]:
             state = _forget_stale(state)
         if state.phase is Phase.KEPT_LOCAL:
             state = replace(state, phase=Phase.SETTLING, local=None)
+        if state.phase is Phase.SUPERSEDED and not event.confirmed and not event.assigned:
+            return replace(state, since=event.now), Verdict.REDRAW
         return state, Verdict.IN_STEP
     if event.assigned:
         # App code set the value: the browser shows the previous one (or one it has not

@@ -76,6 +76,9 @@ class Applied:
 
     key: str
     value: Any
+    #: The value the key holds already, assigned again so that its widget shows it (see
+    #: :attr:`~._edit_rule.Verdict.REDRAW`): no news, not a value put back.
+    redraw: bool = False
 
 
 @dataclass
@@ -345,7 +348,8 @@ class ChannelState:
         -------
         tuple of (list of str, list of Applied)
             The keys edited in this tab since the last run, and the shared values to put
-            back in place of stale copies and leftovers. Each edit is stamped here (see
+            back in place of stale copies and leftovers (and, in a run the server asked for,
+            those to assign again: :attr:`Applied.redraw`). Each edit is stamped here (see
             :meth:`publish`).
         """
         edited: list[str] = []
@@ -393,6 +397,8 @@ class ChannelState:
             if verdict is Verdict.PUT_BACK:
                 ok, shaped = known.shaped_like(value)
                 restore.append(Applied(key, shaped if ok else value))
+            elif verdict is Verdict.REDRAW:
+                restore.append(Applied(key, value, redraw=True))
             elif verdict is Verdict.EDIT:
                 self.publish(key, text, ttl_ms=ttl_ms, route=route)
                 edited.append(key)

@@ -452,7 +452,7 @@ def _info(
         last_update=datetime.fromtimestamp(last, tz=UTC) if last else None,
         error=error,
         ignored=report.ignored + refused,
-        restored=tuple(dict.fromkeys(item.key for item in restored)),
+        restored=tuple(dict.fromkeys(item.key for item in restored if not item.redraw)),
         across="devices" if options.devices else "tabs",
         relay=devices.view.name if devices is not None else None,
         relay_healthy=devices.view.healthy if devices is not None else None,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from streamlit_tabsync._edit_rule import (
@@ -67,7 +69,11 @@ def test_an_assignment_is_an_edit_and_the_value_drawn_before_becomes_stale() -> 
 def test_the_shared_value_is_in_step_and_confirms_the_browser_draws_it() -> None:
     assert step(SUPERSEDED, reported(same=True)) == (LIVE, Verdict.IN_STEP)
     unconfirmed = step(SUPERSEDED, reported(same=True, confirmed=False))
-    assert unconfirmed == (SUPERSEDED, Verdict.IN_STEP)
+    assert unconfirmed == (replace(SUPERSEDED, since=T + 0.1), Verdict.REDRAW), (
+        "a run the server asked for draws the value again until the browser confirms it"
+    )
+    assert step(LIVE, reported(same=True, confirmed=False)) == (LIVE, Verdict.IN_STEP)
+    assert step(SETTLING, reported(same=True, confirmed=False))[1] is Verdict.IN_STEP
     assigned = step(SUPERSEDED, reported(same=True, assigned=True))
     assert assigned == (SUPERSEDED, Verdict.IN_STEP), "an assignment shows nothing drawn"
     assert step(SETTLING, reported(same=True))[0] == RuleState(Phase.SETTLING)

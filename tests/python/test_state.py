@@ -107,6 +107,21 @@ def test_a_superseded_widget_value_is_put_back_not_published():
     assert restore == []
 
 
+def test_runs_the_server_asks_for_draw_an_applied_value_again_until_the_browser_shows_it():
+    # Runs the server asks for back to back reach the browser in one burst, where the
+    # element of the run that applied a value can be replaced before it is drawn.
+    state, keys, _ = applied_state()
+    shown = {"zoom": 2, "range": (3, 9)}
+    edited, again = state.detect_edits(keys, shown, confirmed=False)
+    assert edited == []
+    assert [(r.key, r.value, r.redraw) for r in again] == [
+        ("zoom", 2, True), ("range", (3, 9), True)
+    ]
+    # The browser's own rerun reporting the values shows it draws them: no more redraws.
+    assert state.detect_edits(keys, shown) == ([], [])
+    assert state.detect_edits(keys, shown, confirmed=False) == ([], [])
+
+
 def applied_at(t):
     """A live tab that applied flag False -> True from another tab at monotonic time ``t``."""
     state = live_state({"flag": False})
