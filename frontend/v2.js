@@ -54,7 +54,12 @@ function report(setStateValue, error) {
   }
 }
 
-export default function tabsync({ data, setStateValue, parentElement }) {
+// The render args come as the UTF-8 bytes of their JSON text (see the Python side's
+// `_component.mount`: Streamlit would import pandas to look for dataframes in anything else).
+const utf8 = new TextDecoder();
+
+export default function tabsync({ data: sent, setStateValue, parentElement }) {
+  const data = sent instanceof Uint8Array ? utf8.decode(sent) : sent;
   benchHook("rendered", data);
   let entry = instances.get(parentElement);
   if (entry === undefined) {

@@ -136,11 +136,7 @@ impl Bridge {
 
     /// Takes new render args (the entry point calls it for each render).
     pub(crate) fn render(&mut self, args: JsValue) {
-        // The args as JSON text (the browser's own serializer), read by the core's reader.
-        let text = js_sys::JSON::stringify(&args)
-            .ok()
-            .and_then(|text| text.as_string())
-            .unwrap_or_default();
+        let text = args_text(&args);
         let args = match RenderArgs::from_json(&text) {
             Ok(args) => args,
             Err(err) => {
@@ -451,3 +447,28 @@ impl Bridge {
         }
     }
 }
+
+/// The render args as JSON text, read by the core's reader. The Streamlit side sends them as
+/// one JSON text (v2: the component's `data`, whose UTF-8 bytes `frontend/v2.js` decodes; v1:
+/// its `render_args` argument): Streamlit looks for dataframes in every dict or list it is
+/// handed, which imports pandas into the app's process, and every script run's garbage
+/// collection then walks pandas' objects too. Args of another shape (an older Python side)
+/// are serialized by the browser.
+fn args_text(args: &JsValue) -> String {
+    if let Some(text) = args.as_string() {
+        return text;
+    }
+    let field = js_sys::Reflect::get(args, &JsValue::from_str(RENDER_ARGS_FIELD))
+        .ok()
+        .and_then(|value| value.as_string());
+    if let Some(text) = field {
+        return text;
+    }
+    js_sys::JSON::stringify(args)
+        .ok()
+        .and_then(|text| text.as_string())
+        .unwrap_or_default()
+}
+
+/// The v1 component's argument that holds the render args' JSON text.
+const RENDER_ARGS_FIELD: &str = "render_args";

@@ -12,6 +12,7 @@ Release mode (the default) serves the frontend built into this package; ``TABSYN
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Literal
@@ -100,8 +101,13 @@ def mount(host: HostName, args: Mapping[str, Any], key: str) -> None:
     FrontendNotBuiltError
         If the built frontend is missing.
     """
+    # One JSON text, not a dict: Streamlit looks for dataframes in every dict or list a
+    # component is handed, which imports pandas (about 40,000 objects) into an app that may
+    # never use it, and every script run ends with a full garbage collection that walks them,
+    # stalling every session of the process (docs/performance.md#across-devices).
+    text = json.dumps(dict(args), separators=(",", ":"))
     if host == "v1":
-        component_func()(**args, key=key, default=None, tab_index=-1)
+        component_func()(render_args=text, key=key, default=None, tab_index=-1)
         return
     global _v2_func
     if _v2_func is None:
@@ -111,7 +117,8 @@ def mount(host: HostName, args: Mapping[str, Any], key: str) -> None:
         _v2_func = st.components.v2.component(V2_NAME, js="tabsync-v2-*.js")
     _v2_func(
         key=key,
-        data=dict(args),
+        # Bytes: Streamlit hands a str to its dataframe check as well (which imports pandas).
+        data=text.encode("utf-8"),
         default={"delivery": None},
         on_delivery_change=_ignore_change,
     )

@@ -26,6 +26,7 @@ from .harness import (
     fill_number,
     start_streamlit,
     stop_servers,
+    text_line,
     wait_settled,
 )
 
@@ -55,6 +56,9 @@ def test_each_other_tab_on_the_server_runs_once_and_the_entry_names_the_servers_
     assert runs == [1, 1, 1], f"runs per tab (writer first): {runs}"
     (entry,) = [v for k, v in writer.local_storage().items() if k.endswith(":zoom")]
     assert '"r":"p' in entry, f"the edit went through this process's tab group: {entry}"
+    # Handing the render args to Streamlit as a dict would import pandas into the app (and
+    # every run's garbage collection would walk it): this app never imports it.
+    assert text_line(writer, "pandas=") == "False"
 
 
 class _Hold:

@@ -1,6 +1,8 @@
 """Test app of ``test_tabs_runs.py``: two synced numbers within one browser
 (``across="tabs"``), and how many times this session's script ran."""
 
+import sys
+
 import streamlit as st
 
 import streamlit_tabsync as tabsync
@@ -18,3 +20,5 @@ st.text(f"value:zoom={st.session_state['zoom']!r}")
 st.text(f"value:level={st.session_state['level']!r}")
 st.text(f"status={info.status}")
 st.text(f"runs={runs}")
+# The component's args must not make Streamlit import pandas (see _component.mount).
+st.text(f"pandas={'pandas' in sys.modules}")
