@@ -15,8 +15,6 @@ it, while storage carries it as ever (to tabs on other processes, to tabs opened
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import logging
 from collections.abc import Collection, Sequence
 from typing import Any
@@ -26,7 +24,7 @@ import streamlit as st
 from . import _compat, _settings
 from ._component import HostName, mount
 from ._conflicts import conflict_of, value_of_entry
-from ._options import SyncOptions
+from ._options import SyncOptions, keyed_digest
 from ._protocol import Delivery, decode_value
 from ._relay.base import RelayEntry, RelayEntryError
 from ._relay.hub import RelayHub, RelayView, get_hub, get_tabs_hub
@@ -230,13 +228,7 @@ class TabsRun(DevicesRun):
 def tab_group_scope(browser: str, namespace: str) -> str:
     """The hub scope of a browser's tabs in ``namespace``: a digest (keyed with
     ``TABSYNC_SECRET`` when set), so the browser's id is never kept in the clear."""
-    message = f"{browser}\0{namespace}".encode()
-    secret = _settings.user_secret()
-    if secret:
-        digest = hmac.new(secret.encode("utf-8"), message, hashlib.sha256).hexdigest()
-    else:
-        digest = hashlib.sha256(message).hexdigest()
-    return "b-" + digest[:32]
+    return "b-" + keyed_digest(browser, namespace)
 
 
 @st.fragment(run_every=POLL_EVERY_S)

@@ -183,11 +183,17 @@ def user_id_of(user: Any) -> str | None:
 
 def scoped_namespace(namespace: str, user_id: str) -> str:
     """The namespace of ``user_id`` within ``namespace``: only a digest of the id is stored
-    (an HMAC keyed with ``TABSYNC_SECRET`` when it is set, so a digest confirms no guess)."""
-    message = f"{namespace}\0{user_id}".encode()
+    (see :func:`keyed_digest`)."""
+    return "u-" + keyed_digest(namespace, user_id)
+
+
+def keyed_digest(first: str, second: str) -> str:
+    """32 hex digits of a digest of two names, never the names themselves: an HMAC keyed with
+    ``TABSYNC_SECRET`` when it is set (so a digest confirms no guess), else SHA-256."""
+    message = f"{first}\0{second}".encode()
     secret = _settings.user_secret()
     if secret:
         digest = hmac.new(secret.encode("utf-8"), message, hashlib.sha256).hexdigest()
     else:
         digest = hashlib.sha256(message).hexdigest()
-    return "u-" + digest[:32]
+    return digest[:32]
