@@ -25,7 +25,6 @@ from . import postgres_sql as sql
 from .base import (
     MAX_SCOPE_BYTES,
     MAX_SCOPE_ENTRIES,
-    HealthCallback,
     NewsCallback,
     PutOutcome,
     Relay,
@@ -40,6 +39,7 @@ from .base import (
     now_ms,
 )
 from .health import RelayHealth
+from .listener import POLL_S, NewsThread
 from .redact import Redactor, secrets_of
 
 # Listener reconnect backoff, in seconds: doubling from the first to the cap.
@@ -47,7 +47,7 @@ _BACKOFF_FIRST = 0.2
 _BACKOFF_MAX = 2.0
 # How long the listener waits for notifications per loop turn: bounds how late close() and a
 # due sweep or probe are noticed.
-_POLL_S = 1.0
+_POLL_S = POLL_S
 #: How often (s) the listener deletes expired rows of every scope.
 SWEEP_EVERY_S = 60.0
 # Commands running at once per process (each on its own connection): bounds what one
@@ -93,7 +93,7 @@ def _import_psycopg() -> Any:
     return psycopg
 
 
-class PostgresRelay(Relay):
+class PostgresRelay(NewsThread, Relay):
     """A :class:`~.base.Relay` in PostgreSQL (11 or later), shared by every process using it.
 
     Parameters
@@ -120,6 +120,8 @@ class PostgresRelay(Relay):
     relay. Nothing connects in the constructor; the first command or :meth:`listen` does,
     and the first command makes the schema when it is missing.
     """
+
+    _label = "PostgreSQL"
 
     name = "postgres"
 
@@ -225,39 +227,9 @@ class PostgresRelay(Relay):
         full = not fits and (held is None or bool(beaten))
         return PutOutcome(stored=False, current=current, full=full)
 
-    def listen(self, on_news: NewsCallback, on_health: HealthCallback) -> None:
-        """Register listeners; the first call starts the listener thread.
-
-        ``on_health(True, None)`` comes once the thread is listening (at once for a listener
-        registered after that), and again after every reconnect.
-        """
-        with self._lock:
-            if self._stop.is_set():
-                raise RuntimeError("the PostgreSQL relay is closed")
-            self._news_listeners.append(on_news)
-            self._health.add_listener(on_health)
-            start = self._thread is None
-            if start:
-                self._thread = threading.Thread(
-                    target=self._listen_loop, name="streamlit-tabsync-postgres-news", daemon=True
-                )
-            subscribed = self._subscribed
-        if start:
-            self._thread.start()  # type: ignore[union-attr]
-        elif subscribed:
-            call_quietly(on_health, True, None)
-
-    @property
-    def healthy(self) -> tuple[bool, str | None]:
-        """``(True, None)``, or ``(False, reason)`` since the last failure."""
-        return self._health.state
-
     def close(self) -> None:
         """Stop the listener thread (within about a second) and close the connections."""
-        self._stop.set()
-        thread = self._thread
-        if thread is not None and thread is not threading.current_thread():
-            thread.join(timeout=_POLL_S + 3.0)
+        self._stop_listening()
         self._drop_idle()
 
     # -- commands ---------------------------------------------------------------------------

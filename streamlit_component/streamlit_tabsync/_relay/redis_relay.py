@@ -25,7 +25,6 @@ from .._rules import Stamp, is_valid_name
 from .base import (
     MAX_SCOPE_BYTES,
     MAX_SCOPE_ENTRIES,
-    HealthCallback,
     NewsCallback,
     PutOutcome,
     Relay,
@@ -38,6 +37,7 @@ from .base import (
     now_ms,
 )
 from .health import RelayHealth
+from .listener import POLL_S, NewsThread
 from .redact import Redactor, secrets_of
 
 #: The pub/sub channel of news.
@@ -47,7 +47,7 @@ NEWS_CHANNEL = "tabsync:news"
 _BACKOFF_FIRST = 0.2
 _BACKOFF_MAX = 2.0
 # How long get_message waits per loop turn: bounds how late close() is noticed.
-_POLL_S = 1.0
+_POLL_S = POLL_S
 # How long the listener waits for the server to confirm its subscription.
 _SUBSCRIBE_TIMEOUT_S = 2.0
 
@@ -91,7 +91,7 @@ def _import_redis() -> Any:
     return redis
 
 
-class RedisRelay(Relay):
+class RedisRelay(NewsThread, Relay):
     """A :class:`~.base.Relay` in Redis (7.0 or later), shared by every process using the URL.
 
     Parameters
@@ -116,6 +116,8 @@ class RedisRelay(Relay):
     the listener's PING probe (about once a second) gets an answer. Nothing connects in the
     constructor; the first command or :meth:`listen` does.
     """
+
+    _label = "Redis"
 
     name = "redis"
 
@@ -218,39 +220,9 @@ class RedisRelay(Relay):
         current = self._read(scope, entry.key.encode(), text) if text else None
         return PutOutcome(stored=False, current=current, full=stored == 2)
 
-    def listen(self, on_news: NewsCallback, on_health: HealthCallback) -> None:
-        """Register listeners; the first call starts the listener thread.
-
-        ``on_health(True, None)`` comes once the thread is subscribed (at once for a listener
-        registered after that), and again after every reconnect.
-        """
-        with self._lock:
-            if self._stop.is_set():
-                raise RuntimeError("the Redis relay is closed")
-            self._news_listeners.append(on_news)
-            self._health.add_listener(on_health)
-            start = self._thread is None
-            if start:
-                self._thread = threading.Thread(
-                    target=self._listen_loop, name="streamlit-tabsync-redis-news", daemon=True
-                )
-            subscribed = self._subscribed
-        if start:
-            self._thread.start()  # type: ignore[union-attr]
-        elif subscribed:
-            call_quietly(on_health, True, None)
-
-    @property
-    def healthy(self) -> tuple[bool, str | None]:
-        """``(True, None)``, or ``(False, reason)`` since the last failure."""
-        return self._health.state
-
     def close(self) -> None:
         """Stop the listener thread (within about a second) and close the connections."""
-        self._stop.set()
-        thread = self._thread
-        if thread is not None and thread is not threading.current_thread():
-            thread.join(timeout=_POLL_S + 3.0)
+        self._stop_listening()
         for client in (self._client, self._news_client):
             # Closing a broken connection may fail; fine.
             with contextlib.suppress(Exception):
